@@ -1,0 +1,145 @@
+"""Saving and loading training state safely.
+
+``torch.save`` uses pickle, and unpickling can run arbitrary code. So we always load with
+``torch.load(..., weights_only=True)``, which only rebuilds tensors and plain containers, and
+we write atomically (temporary file + ``os.replace``) so a crash never leaves half a file.
+
+>>> import torch, tempfile, os
+>>> m = torch.nn.Linear(2, 1)
+>>> p = os.path.join(tempfile.mkdtemp(), "ckpt.pt")
+>>> save_checkpoint(p, model=m, epoch=3)
+>>> load_checkpoint(p, model=m)["epoch"]
+3
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+FORMAT = "course_lib.checkpoint/1"
+
+
+class UnsafeCheckpointError(RuntimeError):
+    """The file holds Python objects that ``weights_only=True`` refuses to unpickle."""
+
+
+class NotACheckpointError(ValueError):
+    """The file loaded, but it is not a checkpoint written by :func:`save_checkpoint`."""
+
+
+def atomic_save(obj: Any, path: str | os.PathLike) -> None:
+    """``torch.save`` to a temporary file beside ``path``, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            torch.save(obj, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def safe_load(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
+    """``torch.load(path, weights_only=True)`` with errors that say what to do."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"No checkpoint at {path}. Check the path, or train first to create it.")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:
+        raise UnsafeCheckpointError(
+            f"Refusing to load {path}: it contains Python objects that are not plain tensors or "
+            "containers, and unpickling them could run arbitrary code. Only load files you trust; "
+            "re-save such a file as a state_dict (torch.save(model.state_dict(), ...)). "
+            f"Details: {err}") from None
+    except (RuntimeError, EOFError, ValueError) as err:
+        raise NotACheckpointError(f"{path} is not a readable PyTorch file ({err}).") from None
+
+
+def rng_state(generator: torch.Generator | None = None) -> dict[str, Any]:
+    """Capture the Python, NumPy and torch RNG states (plus a DataLoader generator's)."""
+    np_state = np.random.get_state()
+    state: dict[str, Any] = {
+        "python": random.getstate(),
+        "numpy": (np_state[0], torch.from_numpy(np_state[1].copy()), *np_state[2:]),
+        "torch": torch.get_rng_state(),
+    }
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    if generator is not None:
+        state["generator"] = generator.get_state()
+    return state
+
+
+def set_rng_state(state: dict[str, Any], generator: torch.Generator | None = None) -> None:
+    """Restore what :func:`rng_state` captured."""
+    version, *rest = state["python"]
+    random.setstate((version, tuple(rest[0]), *rest[1:]))
+    name, keys, *others = state["numpy"]
+    np.random.set_state((name, keys.numpy(), *others))
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    if generator is not None and "generator" in state:
+        generator.set_state(state["generator"])
+
+
+def save_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module,
+                    optimizer: torch.optim.Optimizer | None = None, scheduler: Any = None,
+                    epoch: int | None = None, extra: dict[str, Any] | None = None,
+                    generator: torch.Generator | None = None) -> None:
+    """Atomically save model (and optionally optimizer, scheduler, RNG) state.
+
+    ``extra`` may hold plain values (numbers, strings, lists, dicts, tensors), for example the
+    training history or the class names.
+    """
+    payload: dict[str, Any] = {
+        "format": FORMAT,
+        "model": model.state_dict(),
+        "epoch": epoch,
+        "extra": extra or {},
+        "rng": rng_state(generator),
+    }
+    if optimizer is not None:
+        payload["optimizer"] = optimizer.state_dict()
+    if scheduler is not None:
+        payload["scheduler"] = scheduler.state_dict()
+    atomic_save(payload, path)
+
+
+def load_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module | None = None,
+                    optimizer: torch.optim.Optimizer | None = None, scheduler: Any = None,
+                    map_location: Any = "cpu", restore_rng: bool = False,
+                    generator: torch.Generator | None = None) -> dict[str, Any]:
+    """Load a checkpoint written by :func:`save_checkpoint` (safely) and restore state.
+
+    Returns the whole payload (``epoch``, ``extra``, ...). Raises :class:`UnsafeCheckpointError`
+    for a pickle that carries arbitrary objects and :class:`NotACheckpointError` for a file that
+    is not one of ours.
+    """
+    payload = safe_load(path, map_location=map_location)
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise NotACheckpointError(
+            f"{path} is not a course_lib checkpoint (expected a dict with format={FORMAT!r}). "
+            "For a bare state_dict use model.load_state_dict(safe_load(path)).")
+    if model is not None:
+        model.load_state_dict(payload["model"])
+    if optimizer is not None and "optimizer" in payload:
+        optimizer.load_state_dict(payload["optimizer"])
+    if scheduler is not None and "scheduler" in payload:
+        scheduler.load_state_dict(payload["scheduler"])
+    if restore_rng:
+        set_rng_state(payload["rng"], generator)
+    return payload

@@ -1,0 +1,147 @@
+"""The course report: every notebook records its headline result here.
+
+Each call to :func:`record` appends one JSON line to ``data_dir()/results.jsonl``
+(git-ignored). ``python -m course_lib report`` prints the latest result of every notebook,
+joined with the wall times that the test run writes to ``data_dir()/notebook_times.json``.
+
+>>> passed = record(notebook="00", metric="demo", value=1.0, target=0.5)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .config import data_dir, is_fast
+
+#: Set when ``course_lib`` is imported, i.e. near the start of a notebook's kernel.
+_T0 = time.perf_counter()
+
+#: The syllabus: notebook number -> (file stem, topic). README's table is checked against it.
+SYLLABUS: dict[str, tuple[str, str]] = {
+    "00": ("00_welcome_and_setup", "Welcome & setup: install, doctor, devices, fast mode"),
+    "01": ("01_tensors", "Tensors"),
+    "02": ("02_autograd", "Autograd"),
+    "03": ("03_nn_modules", "nn modules"),
+    "04": ("04_losses_and_optimizers", "Losses & optimizers"),
+    "05": ("05_data_pipelines", "Data pipelines: images and text"),
+    "06": ("06_training_loop", "The training loop"),
+    "07": ("07_visualization_and_debugging", "Visualization & debugging"),
+    "08": ("08_cnn_image_classification", "CNN image classification (MNIST)"),
+    "09": ("09_medical_imaging_ct", "Medical imaging: lung CT"),
+    "10": ("10_gan_image_generation", "GAN image generation"),
+    "11": ("11_text_classification_rnn", "Tweet sentiment with RNNs"),
+    "12": ("12_text_classification_transformer", "Tweet sentiment with a Transformer"),
+    "13": ("13_seq2seq_translation", "Seq2seq translation en→fr"),
+    "14": ("14_gnn_social_networks", "GNNs for social networks"),
+    "15": ("15_scaling_and_shipping", "Scaling & shipping"),
+}
+
+
+@dataclass
+class Result:
+    """One headline result of one notebook."""
+
+    notebook: str
+    metric: str
+    value: float
+    target: float
+    higher_is_better: bool
+    passed: bool
+    device: str
+    seconds: float
+    fast: bool
+    timestamp: float
+
+
+def results_path() -> Path:
+    """Where results are appended (``data_dir()/results.jsonl``)."""
+    return data_dir() / "results.jsonl"
+
+
+def times_path() -> Path:
+    """Where the test run writes per-notebook wall times."""
+    return data_dir() / "notebook_times.json"
+
+
+def record(notebook: str, metric: str, value: float, target: float, *,
+           higher_is_better: bool = True, device: str | None = None) -> bool:
+    """Record a notebook's headline result and return whether it meets its target.
+
+    Prints one line such as ``[08] test_accuracy = 0.9860 (target >= 0.98) PASS``.
+    The notebook should still ``assert`` the result itself, so a failure is visible there.
+    """
+    value = float(value)
+    if math.isnan(value):
+        passed = False
+    else:
+        passed = value >= target if higher_is_better else value <= target
+    if device is None:
+        from .device import get_device
+        device = str(get_device())
+    result = Result(str(notebook), metric, value, float(target), higher_is_better, passed,
+                    device, round(time.perf_counter() - _T0, 2), is_fast(), time.time())
+    with results_path().open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(asdict(result)) + "\n")
+    op = ">=" if higher_is_better else "<="
+    print(f"[{notebook}] {metric} = {value:.4f} (target {op} {target}) {'PASS' if passed else 'FAIL'}")
+    return passed
+
+
+def load_results(path: Path | None = None) -> list[Result]:
+    """All recorded results, oldest first (malformed lines are skipped)."""
+    path = path or results_path()
+    if not path.exists():
+        return []
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            out.append(Result(**json.loads(line)))
+        except (ValueError, TypeError):
+            continue
+    return out
+
+
+def latest(results: list[Result]) -> dict[tuple[str, str], Result]:
+    """The newest result for each (notebook, metric)."""
+    table: dict[tuple[str, str], Result] = {}
+    for r in sorted(results, key=lambda r: r.timestamp):
+        table[(r.notebook, r.metric)] = r
+    return table
+
+
+def load_times(path: Path | None = None) -> dict[str, float]:
+    """Per-notebook wall times in seconds, keyed by notebook number ("08")."""
+    path = path or times_path()
+    if not path.exists():
+        return {}
+    try:
+        return {str(k): float(v) for k, v in json.loads(path.read_text(encoding="utf-8")).items()}
+    except (ValueError, TypeError, AttributeError):
+        return {}
+
+
+def format_table(results: list[Result] | None = None, times: dict[str, float] | None = None) -> str:
+    """A Markdown table: notebook, topic, seconds, metric, value, target, pass/fail."""
+    results = load_results() if results is None else results
+    times = load_times() if times is None else times
+    table = latest(results)
+    lines = ["| # | topic | seconds | metric | value | target | result |",
+             "|---|---|---:|---|---:|---|---|"]
+    for num, (_stem, topic) in SYLLABUS.items():
+        rows = [r for (nb, _), r in table.items() if nb == num]
+        secs = times.get(num)
+        secs_txt = f"{secs:.0f}" if secs is not None else "—"
+        if not rows:
+            lines.append(f"| {num} | {topic} | {secs_txt} | — | — | — | not run |")
+        for r in rows:
+            op = "≥" if r.higher_is_better else "≤"
+            lines.append(f"| {num} | {topic} | {secs_txt} | {r.metric} | {r.value:.4g} | "
+                         f"{op} {r.target:g} | {'pass' if r.passed else 'FAIL'} |")
+    total = sum(times.values())
+    if times:
+        lines.append(f"\nTotal notebook time: {total:.0f} s over {len(times)} notebooks.")
+    return "\n".join(lines)

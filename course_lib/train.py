@@ -1,0 +1,268 @@
+"""A small, readable supervised training loop: :func:`fit` and :func:`evaluate`.
+
+Notebook 06 writes this loop by hand first; here it is once, tested, for the later notebooks.
+A batch is a tuple ``(*inputs, target)``; the model is called as ``model(*inputs)``.
+
+>>> import torch
+>>> from torch.utils.data import DataLoader, TensorDataset
+>>> ds = TensorDataset(torch.randn(64, 4), torch.randint(0, 2, (64,)))
+>>> history = fit(torch.nn.Linear(4, 2), DataLoader(ds, batch_size=16), epochs=2, progress=False)
+>>> len(history)
+2
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .device import get_device
+
+Metric = Callable[[torch.Tensor, torch.Tensor], float]
+Callback = Callable[[int, dict, nn.Module], Any]
+
+
+class History:
+    """Per-epoch records of a training run.
+
+    ``history.records`` is a list of dicts (``epoch``, ``train_loss``, ``val_loss``,
+    ``train_<metric>``, ``val_<metric>``, ``lr``, ``seconds``); ``history["val_loss"]`` is
+    one column as a list.
+    """
+
+    def __init__(self, records: Iterable[dict] | None = None, monitor: str = "val_loss",
+                 mode: str = "min") -> None:
+        self.records: list[dict] = list(records or [])
+        self.monitor = monitor
+        self.mode = mode
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __getitem__(self, key: str) -> list:
+        return [r.get(key, math.nan) for r in self.records]
+
+    def keys(self) -> list[str]:
+        return list(self.records[0]) if self.records else []
+
+    def append(self, record: dict) -> None:
+        self.records.append(dict(record))
+
+    @property
+    def best_epoch(self) -> int | None:
+        """The epoch (1-based) with the best monitored value, or None before any epoch."""
+        values = [(r[self.monitor], r["epoch"]) for r in self.records if self.monitor in r]
+        if not values:
+            return None
+        pick = min if self.mode == "min" else max
+        return pick(values, key=lambda v: v[0])[1]
+
+    @property
+    def best(self) -> dict | None:
+        """The record of :attr:`best_epoch`."""
+        best = self.best_epoch
+        return next((r for r in self.records if r["epoch"] == best), None)
+
+    def to_dict(self) -> dict:
+        return {"records": self.records, "monitor": self.monitor, "mode": self.mode}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> History:
+        return cls(data["records"], data["monitor"], data["mode"])
+
+    def __repr__(self) -> str:
+        last = self.records[-1] if self.records else {}
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in last.items()
+                          if isinstance(v, float) and k != "seconds")
+        return f"History({len(self)} epochs; last: {shown})"
+
+
+def to_device(batch: Any, device: torch.device) -> Any:
+    """Move every tensor in a (nested) tuple/list/dict batch to ``device``."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, (list, tuple)):
+        return type(batch)(to_device(b, device) for b in batch)
+    if isinstance(batch, dict):
+        return {k: to_device(v, device) for k, v in batch.items()}
+    return batch
+
+
+def _split(batch: Any) -> tuple[tuple, Any]:
+    if not isinstance(batch, (list, tuple)) or len(batch) < 2:
+        raise ValueError("Each batch must be a tuple (*inputs, target); got "
+                         f"{type(batch).__name__}. Wrap your Dataset to return (x, y).")
+    return tuple(batch[:-1]), batch[-1]
+
+
+def _check_loss(loss: torch.Tensor, epoch: int, step: int) -> None:
+    if loss.dim() != 0:
+        raise ValueError(f"loss_fn returned a tensor of shape {tuple(loss.shape)}; fit needs a scalar. "
+                         "Use reduction='mean' (the default) or call .mean() on the loss.")
+    if not torch.isfinite(loss):
+        raise FloatingPointError(
+            f"The loss became {loss.item()} at epoch {epoch}, step {step}. Things to try: a lower "
+            "learning rate, gradient clipping (grad_clip=1.0), checking the inputs for NaN/inf, "
+            "or torch.autograd.set_detect_anomaly(True) to find the operation that produced it.")
+
+
+def _same_device_hint(err: RuntimeError, device: torch.device) -> RuntimeError:
+    msg = str(err)
+    if "same device" in msg or "Expected all tensors" in msg:
+        return RuntimeError(f"The model and a batch ended up on different devices (fit uses {device}). "
+                            "Create extra tensors inside forward() with device=x.device, and register "
+                            f"constant tensors as buffers so .to(device) moves them. Original error: {msg}")
+    return err
+
+
+def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: Mapping[str, Metric],
+               device: torch.device, *, optimizer: torch.optim.Optimizer | None = None,
+               grad_clip: float | None = None, scaler: Any = None, autocast: Any = nullcontext,
+               epoch: int = 0) -> dict[str, float]:
+    training = optimizer is not None
+    model.train(training)
+    totals = {"loss": 0.0, **{name: 0.0 for name in metrics}}
+    count = 0
+    grad_mode = torch.enable_grad() if training else torch.no_grad()
+    with grad_mode:
+        for step, batch in enumerate(loader, start=1):
+            inputs, target = _split(to_device(batch, device))
+            try:
+                with autocast():
+                    output = model(*inputs)
+                    loss = loss_fn(output, target)
+            except RuntimeError as err:
+                raise _same_device_hint(err, device) from err
+            _check_loss(loss, epoch, step)
+            if training:
+                optimizer.zero_grad(set_to_none=True)
+                if scaler is not None:
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(optimizer)
+                else:
+                    loss.backward()
+                if grad_clip is not None:
+                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                if scaler is not None:
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    optimizer.step()
+            n = len(target) if hasattr(target, "__len__") else 1
+            count += n
+            totals["loss"] += loss.item() * n
+            with torch.no_grad():
+                for name, fn in metrics.items():
+                    totals[name] += float(fn(output.detach().float(), target)) * n
+    if count == 0:
+        raise ValueError("The data loader produced no batches. Is the dataset empty, or is "
+                         "drop_last=True with fewer samples than batch_size?")
+    return {name: total / count for name, total in totals.items()}
+
+
+def evaluate(model: nn.Module, loader: Iterable, *, loss_fn: Callable | None = None,
+             metrics: Mapping[str, Metric] | None = None,
+             device: torch.device | None = None) -> dict[str, float]:
+    """Average loss and metrics of ``model`` over ``loader``, without gradients.
+
+    >>> # evaluate(model, test_loader, metrics={"acc": accuracy}) -> {"loss": 0.07, "acc": 0.98}
+    """
+    device = device or next((p.device for p in model.parameters()), None) or get_device()
+    model.to(device)
+    return _run_epoch(model, loader, loss_fn or nn.CrossEntropyLoss(), metrics or {}, device)
+
+
+def fit(model: nn.Module, train_loader: Iterable, *, epochs: int,
+        optimizer: torch.optim.Optimizer | None = None, loss_fn: Callable | None = None,
+        val_loader: Iterable | None = None, metrics: Mapping[str, Metric] | None = None,
+        device: torch.device | None = None, scheduler: Any = None, grad_clip: float | None = None,
+        amp: bool | str = "auto", patience: int | None = None, monitor: str = "val_loss",
+        mode: str | None = None, restore_best: bool = False,
+        checkpoint_path: str | Path | None = None, resume: bool = False,
+        callbacks: Iterable[Callback] = (), progress: bool = True) -> History:
+    """Train ``model`` for ``epochs`` epochs and return its :class:`History`.
+
+    Each epoch: one pass over ``train_loader`` (forward, loss, backward, optional gradient
+    clipping, step), then ``evaluate`` on ``val_loader`` if given, then ``scheduler.step()``.
+
+    * ``amp="auto"`` uses float16 autocast with a gradient scaler on CUDA only, where it pays.
+    * ``patience``: stop when ``monitor`` has not improved for that many epochs
+      (``mode`` is "min" for losses, "max" otherwise, unless given).
+    * ``restore_best``: load the weights of the best epoch at the end.
+    * ``checkpoint_path``: save the full state after every epoch; with ``resume=True`` an
+      existing checkpoint is loaded and training continues after its epoch — on the CPU the
+      result is bitwise identical to an uninterrupted run.
+    * ``callbacks``: ``cb(epoch, record, model)``; returning True stops training.
+    """
+    device = device or get_device()
+    model.to(device)
+    optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    metrics = dict(metrics or {})
+    mode = mode or ("min" if "loss" in monitor else "max")
+    if monitor.startswith("val_") and val_loader is None:
+        monitor = "train" + monitor[3:]
+    history = History(monitor=monitor, mode=mode)
+
+    use_amp = device.type == "cuda" if amp == "auto" else bool(amp)
+    scaler = torch.amp.GradScaler(device.type) if use_amp and device.type == "cuda" else None
+    amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
+
+    def autocast():
+        return torch.autocast(device.type, dtype=amp_dtype) if use_amp else nullcontext()
+
+    generator = getattr(train_loader, "generator", None)
+    start = 1
+    best_state: dict | None = None
+    if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
+        payload = load_checkpoint(checkpoint_path, model=model, optimizer=optimizer,
+                                  scheduler=scheduler, map_location=device, restore_rng=True,
+                                  generator=generator)
+        history = History.from_dict(payload["extra"]["history"])
+        best_state = payload["extra"].get("best_state")
+        start = payload["epoch"] + 1
+
+    bar = tqdm(range(start, epochs + 1), desc="epochs", disable=not progress, leave=False)
+    for epoch in bar:
+        t0 = time.perf_counter()
+        train = _run_epoch(model, train_loader, loss_fn, metrics, device, optimizer=optimizer,
+                           grad_clip=grad_clip, scaler=scaler, autocast=autocast, epoch=epoch)
+        record: dict[str, float] = {"epoch": epoch}
+        record.update({f"train_{k}": v for k, v in train.items()})
+        if val_loader is not None:
+            val = _run_epoch(model, val_loader, loss_fn, metrics, device, epoch=epoch)
+            record.update({f"val_{k}": v for k, v in val.items()})
+        record["lr"] = optimizer.param_groups[0]["lr"]
+        if scheduler is not None:
+            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                scheduler.step(record[monitor])
+            else:
+                scheduler.step()
+        record["seconds"] = time.perf_counter() - t0
+        history.append(record)
+        improved = history.best_epoch == epoch
+        if improved and (restore_best or patience is not None):
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if k.endswith(("loss", "acc"))})
+        if checkpoint_path is not None:
+            save_checkpoint(checkpoint_path, model=model, optimizer=optimizer, scheduler=scheduler,
+                            epoch=epoch, generator=generator,
+                            extra={"history": history.to_dict(), "best_state": best_state})
+        stop = any(cb(epoch, record, model) is True for cb in callbacks)
+        if patience is not None and epoch - (history.best_epoch or epoch) >= patience:
+            stop = True
+        if stop:
+            break
+    bar.close()
+    if restore_best and best_state is not None:
+        model.load_state_dict(best_state)
+    return history

@@ -1,0 +1,54 @@
+"""Test configuration shared by the unit tests and the notebook run (nbval).
+
+Sets fast mode and a headless matplotlib backend for every kernel nbval starts (kernels inherit
+this process's environment) and writes each notebook's wall time to
+``data_dir()/notebook_times.json`` for ``python -m course_lib report``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("COURSE_FAST", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+
+_START: dict[str, float] = {}
+_TIMES: dict[str, float] = {}
+
+
+def _notebook_key(nodeid: str) -> str | None:
+    path = nodeid.split("::", 1)[0]
+    if not path.endswith(".ipynb"):
+        return None
+    return Path(path).name[:2]
+
+
+def pytest_runtest_logstart(nodeid, location):
+    key = _notebook_key(nodeid)
+    if key is not None:
+        _START.setdefault(key, time.perf_counter())
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    key = _notebook_key(nodeid)
+    if key is not None:
+        _TIMES[key] = time.perf_counter() - _START[key]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not _TIMES:
+        return
+    from course_lib.report import times_path
+
+    path = times_path()
+    old = json.loads(path.read_text()) if path.exists() else {}
+    old.update({k: round(v, 1) for k, v in _TIMES.items()})
+    path.write_text(json.dumps(dict(sorted(old.items())), indent=1))
+    lines = [f"  {k}: {v:6.1f} s" for k, v in sorted(_TIMES.items())]
+    print("\nNotebook wall times (fast mode):\n" + "\n".join(lines)
+          + f"\n  total: {sum(_TIMES.values()):.1f} s")
