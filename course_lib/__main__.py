@@ -1,0 +1,79 @@
+"""Command line: ``python -m course_lib COMMAND``.
+
+Commands: ``doctor``, ``report``, ``data list``, ``data prefetch [NAMES]``,
+``make-learner-copy SRC OUT``, ``predict --checkpoint PATH IMAGE...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _report(args: argparse.Namespace) -> int:
+    from .report import format_table, load_results
+
+    results = load_results()
+    print(format_table(results))
+    failed = [r for r in results if not r.passed]
+    return 1 if args.strict and (failed or not results) else 0
+
+
+def _learner(args: argparse.Namespace) -> int:
+    from .exercises import make_learner_copy
+
+    written = make_learner_copy(args.src, args.out)
+    print(f"Wrote {len(written)} learner notebook(s) to {args.out} (solutions stubbed, outputs cleared).")
+    return 0
+
+
+def _data(args: argparse.Namespace) -> int:
+    from .data import registry
+
+    if args.action == "list":
+        return registry.cli_list()
+    return registry.cli_prefetch(args.names)
+
+
+def _doctor(_args: argparse.Namespace) -> int:
+    from .doctor import main as doctor_main
+
+    return doctor_main()
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from .predict import cli_predict
+
+    return cli_predict(args.checkpoint, args.images)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("doctor", help="check this machine for the course").set_defaults(func=_doctor)
+    rep = sub.add_parser("report", help="print every notebook's recorded result and time")
+    rep.add_argument("--strict", action="store_true", help="exit 1 when a result failed or none exist")
+    rep.set_defaults(func=_report)
+    data = sub.add_parser("data", help="offline sources and full (download) datasets")
+    data.add_argument("action", choices=["list", "prefetch"])
+    data.add_argument("names", nargs="*", help="datasets to prefetch (default: all)")
+    data.set_defaults(func=_data)
+    lc = sub.add_parser("make-learner-copy", help="notebooks with solutions stubbed, outputs cleared")
+    lc.add_argument("src")
+    lc.add_argument("out")
+    lc.set_defaults(func=_learner)
+    pr = sub.add_parser("predict", help="classify 28×28 digit images with a trained checkpoint")
+    pr.add_argument("--checkpoint", required=True)
+    pr.add_argument("images", nargs="+")
+    pr.set_defaults(func=_predict)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
