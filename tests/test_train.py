@@ -1,0 +1,139 @@
+"""The training loop: results, early stopping, resume, and errors a learner meets."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+import course_lib as cl
+from course_lib.metrics import accuracy
+from course_lib.train import History, evaluate, fit
+
+
+def make_data(n=256, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 8, generator=g)
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).long()
+    return TensorDataset(x, y)
+
+
+def make_model():
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.1), nn.Linear(16, 2))
+
+
+def loaders(seed=0):
+    g = cl.seed_everything(seed)
+    train = DataLoader(make_data(), batch_size=32, shuffle=True, generator=g)
+    val = DataLoader(make_data(64, seed=1), batch_size=64)
+    return train, val
+
+
+def test_fit_learns_and_records_history():
+    train, val = loaders()
+    model = make_model()
+    h = fit(model, train, val_loader=val, epochs=10, metrics={"acc": accuracy}, progress=False,
+            device=torch.device("cpu"), optimizer=torch.optim.Adam(model.parameters(), lr=1e-2))
+    assert len(h) == 10 and h["epoch"] == list(range(1, 11))
+    assert h["val_acc"][-1] > 0.85
+    assert h["train_loss"][-1] < h["train_loss"][0]
+    assert {"train_loss", "val_loss", "train_acc", "val_acc", "lr", "seconds"} <= set(h.keys())
+    assert evaluate(model, val, metrics={"acc": accuracy})["acc"] == pytest.approx(h["val_acc"][-1])
+
+
+def run(epochs, ckpt=None, resume=False, seed=0):
+    train, val = loaders(seed)
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    h = fit(model, train, val_loader=val, epochs=epochs, optimizer=opt, scheduler=sched,
+            progress=False, checkpoint_path=ckpt, resume=resume, device=torch.device("cpu"))
+    return model, h
+
+
+def test_interrupted_then_resumed_is_bitwise_identical(tmp_path):
+    full, h_full = run(6)
+    # "Interrupt" after 3 epochs: a run that stops there, writing its checkpoint ...
+    run(3, ckpt=tmp_path / "ck.pt")
+    # ... then a fresh process state (different RNG draws in between) resumes to 6.
+    torch.rand(1000)
+    resumed, h_res = run(6, ckpt=tmp_path / "ck.pt", resume=True, seed=99)
+    for a, b in zip(full.state_dict().values(), resumed.state_dict().values()):
+        assert torch.equal(a, b)
+    assert h_full["train_loss"] == h_res["train_loss"]
+
+
+def test_resume_without_checkpoint_starts_fresh(tmp_path):
+    _, h = run(2, ckpt=tmp_path / "none.pt", resume=True)
+    assert h["epoch"] == [1, 2]
+
+
+def test_early_stopping_and_restore_best():
+    train, val = loaders()
+    model = make_model()
+    first = None
+
+    def remember(epoch, _record, m):
+        nonlocal first
+        if epoch == 1:
+            first = {k: v.clone() for k, v in m.state_dict().items()}
+
+    # The training loss falls every epoch, so under mode="max" epoch 1 stays the best and
+    # patience=2 stops the run after epoch 3; restore_best brings epoch 1's weights back.
+    h = fit(model, train, val_loader=val, epochs=20, patience=2, monitor="train_loss", mode="max",
+            callbacks=[remember], progress=False, restore_best=True,
+            optimizer=torch.optim.Adam(model.parameters(), lr=1e-2))
+    assert len(h) == 3 and h.best_epoch == 1
+    assert all(torch.equal(first[k], v) for k, v in model.state_dict().items())
+
+
+def test_callback_can_stop():
+    train, _ = loaders()
+    h = fit(make_model(), train, epochs=10, progress=False, callbacks=[lambda e, r, m: e == 2])
+    assert len(h) == 2
+
+
+def test_empty_loader_is_a_clear_error():
+    empty = DataLoader(TensorDataset(torch.empty(0, 8), torch.empty(0, dtype=torch.long)), batch_size=4)
+    with pytest.raises(ValueError, match="no batches"):
+        fit(make_model(), empty, epochs=1, progress=False)
+
+
+def test_non_scalar_loss_is_a_clear_error():
+    train, _ = loaders()
+    with pytest.raises(ValueError, match="scalar"):
+        fit(make_model(), train, epochs=1, progress=False, loss_fn=nn.CrossEntropyLoss(reduction="none"))
+
+
+def test_nan_loss_names_epoch_and_step():
+    train, _ = loaders()
+    model = make_model()
+    with pytest.raises(FloatingPointError, match=r"epoch 1, step 1.*learning rate"):
+        fit(model, train, epochs=1, progress=False, loss_fn=lambda out, y: out.sum() * math.nan)
+
+
+def test_bad_batch_shape_is_explained():
+    bad = DataLoader(torch.randn(8, 8), batch_size=4)
+    with pytest.raises(ValueError, match=r"\(\*inputs, target\)"):
+        fit(make_model(), bad, epochs=1, progress=False)
+
+
+def test_device_mismatch_is_explained():
+    class Stray(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(8, 2)
+
+        def forward(self, x):
+            raise RuntimeError("Expected all tensors to be on the same device, but found cuda:0 and cpu")
+
+    train, _ = loaders()
+    with pytest.raises(RuntimeError, match="different devices"):
+        fit(Stray(), train, epochs=1, progress=False)
+
+
+def test_history_round_trip():
+    h = History([{"epoch": 1, "val_loss": 0.5}, {"epoch": 2, "val_loss": 0.4}])
+    again = History.from_dict(h.to_dict())
+    assert again.best_epoch == 2 and again.best["val_loss"] == 0.4 and len(again) == 2
