@@ -70,7 +70,7 @@ def test_make_lab_serves_jupyterlab(tmp_path):
         pytest.skip("run through `make test` (needs the Makefile's .venv)")
     port = _free_port()
     args = (f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token=test "
-            f"--ServerApp.root_dir={ROOT / 'notebooks'} --ServerApp.runtime_dir={tmp_path}")
+            f"--ServerApp.runtime_dir={tmp_path}")
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path)}
     proc = subprocess.Popen(["make", "-s", "lab", f"VENV={venv}", f"LAB_ARGS={args}"], cwd=ROOT,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
