@@ -49,6 +49,6 @@ def test_notebook_conventions(path):
 
 
 def test_readme_lists_every_syllabus_entry():
-    for num, (stem, _topic) in SYLLABUS.items():
+    for stem, _topic in SYLLABUS.values():
         if (ROOT / "notebooks" / f"{stem}.ipynb").exists():
             assert f"{stem}.ipynb" in README

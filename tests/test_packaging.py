@@ -10,19 +10,24 @@ import socket
 import subprocess
 import sys
 import time
-import tomllib
 import urllib.request
 from pathlib import Path
 
 import pytest
 import yaml
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 ROOT = Path(__file__).resolve().parent.parent
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
 
 def test_torchtext_is_not_a_default_dependency():
-    deps = " ".join(PYPROJECT["project"]["dependencies"] + PYPROJECT["project"]["optional-dependencies"]["dev"])
+    project = PYPROJECT["project"]
+    deps = " ".join(project["dependencies"] + project["optional-dependencies"]["dev"])
     assert "torchtext" not in deps
 
 
@@ -43,7 +48,8 @@ def test_environment_yml_matches_pyproject():
     deps = env["dependencies"]
     python = next(d for d in deps if isinstance(d, str) and d.startswith("python"))
     version = tuple(int(x) for x in re.search(r"(\d+)\.(\d+)", python).groups())
-    minimum = tuple(int(x) for x in re.search(r"(\d+)\.(\d+)", PYPROJECT["project"]["requires-python"]).groups())
+    requires = PYPROJECT["project"]["requires-python"]
+    minimum = tuple(int(x) for x in re.search(r"(\d+)\.(\d+)", requires).groups())
     assert version >= minimum, "environment.yml's Python is older than requires-python"
     pip = next(d["pip"] for d in deps if isinstance(d, dict) and "pip" in d)
     assert '-e ".[dev]"' in pip or "-e .[dev]" in pip, "environment.yml must install the package with [dev]"
