@@ -8,7 +8,7 @@ LAB_ARGS ?=
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 FAST ?= 1
 
-.PHONY: install lab test unit run-all report doctor learner-copy test-torchtext clean
+.PHONY: install lab test unit run-all report readme doctor learner-copy test-torchtext clean
 
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
@@ -33,9 +33,13 @@ unit: install
 run-all: install
 	COURSE_FAST=$(FAST) $(BIN)/python -m pytest notebooks
 	$(BIN)/python -m course_lib report
+	$(BIN)/python scripts/update_readme.py
 
 report: install
 	$(BIN)/python -m course_lib report
+
+readme: install
+	$(BIN)/python scripts/update_readme.py
 
 doctor: install
 	$(BIN)/python -m course_lib doctor
