@@ -1,0 +1,115 @@
+"""Data-parallel training of a small MNIST classifier, launched with ``torchrun``.
+
+One script runs as one process (plain ``python -m course_lib.ddp_train``) or as many
+(``torchrun --standalone --nproc_per_node=2 -m course_lib.ddp_train``). Each process gets
+``global_batch / world_size`` samples per step from a :class:`DistributedSampler`; DDP averages
+the gradients, so every process takes the same step a single process would take on the
+whole global batch. Rank 0 alone writes the checkpoint (atomically, via ``save_checkpoint``).
+
+Backend: NCCL when every process can have its own CUDA GPU, else gloo on the CPU.
+Several machines: run the same command on each with ``--nnodes=N --node_rank=i
+--rdzv_backend=c10d --rdzv_endpoint=HOST:PORT`` instead of ``--standalone``.
+
+>>> build_model()(torch.zeros(2, 1, 28, 28)).shape
+torch.Size([2, 10])
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import torch
+import torch.distributed as dist
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.utils.data import DataLoader, DistributedSampler, Subset
+
+
+def build_model() -> nn.Module:
+    """A small CNN without batch norm or dropout.
+
+    Batch norm normalises with statistics of the *local* batch (different per process unless
+    you use ``nn.SyncBatchNorm``) and dropout draws different masks per process; leaving them
+    out makes "DDP equals one big batch" exact up to floating-point summation order.
+    """
+    return nn.Sequential(
+        nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 10),
+    )
+
+
+def setup() -> tuple[int, int, torch.device]:
+    """Join the process group if launched by torchrun; return (rank, world_size, device)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    rank = int(os.environ.get("RANK", "0"))
+    local_rank = int(os.environ.get("LOCAL_RANK", "0"))
+    use_cuda = torch.cuda.is_available() and torch.cuda.device_count() >= int(
+        os.environ.get("LOCAL_WORLD_SIZE", "1")) and os.environ.get("COURSE_DEVICE", "") != "cpu"
+    device = torch.device(f"cuda:{local_rank}") if use_cuda else torch.device("cpu")
+    if world > 1:
+        if use_cuda:
+            torch.cuda.set_device(device)
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+    return rank, world, device
+
+
+def train(args: argparse.Namespace) -> dict:
+    """Train and (on rank 0) save; returns a summary dict."""
+    from .checkpoint import save_checkpoint
+    from .data import load_mnist5k
+
+    rank, world, device = setup()
+    if args.batch_size % world:
+        raise SystemExit(f"--batch-size {args.batch_size} must be divisible by the {world} processes")
+    torch.manual_seed(args.seed)  # identical initial weights everywhere (DDP also broadcasts rank 0's)
+    data = load_mnist5k(seed=0).train
+    data = Subset(data, range(min(args.samples, len(data))))
+    sampler = DistributedSampler(data, num_replicas=world, rank=rank, shuffle=True, seed=args.seed,
+                                 drop_last=True)
+    loader = DataLoader(data, batch_size=args.batch_size // world, sampler=sampler, drop_last=True)
+    model = build_model().to(device)
+    ddp = DDP(model) if world > 1 else model
+    opt = torch.optim.SGD(ddp.parameters(), lr=args.lr, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+    losses = []
+    for epoch in range(args.epochs):
+        sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every process
+        total = torch.zeros(2, device=device)
+        for x, y in loader:
+            x, y = x.to(device), y.to(device)
+            loss = loss_fn(ddp(x), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()  # DDP all-reduces (averages) gradients here
+            opt.step()
+            total += torch.stack([loss.detach() * len(y), torch.tensor(len(y), device=device)])
+        if world > 1:
+            dist.all_reduce(total)
+        losses.append((total[0] / total[1]).item())
+        if rank == 0:
+            print(f"epoch {epoch + 1}: loss {losses[-1]:.4f} (world size {world}, {device})", flush=True)
+    summary = {"world_size": world, "losses": losses, "backend": dist.get_backend() if world > 1 else "none",
+               "global_batch": args.batch_size, "device": str(device)}
+    if rank == 0 and args.out:
+        save_checkpoint(args.out, model=model, epoch=args.epochs, extra=summary)
+    if world > 1:
+        dist.barrier()
+        dist.destroy_process_group()
+    return summary
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--epochs", type=int, default=2)
+    p.add_argument("--batch-size", type=int, default=64, help="global batch size (all processes)")
+    p.add_argument("--lr", type=float, default=0.05)
+    p.add_argument("--samples", type=int, default=2048, help="training images to use")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", default="", help="checkpoint path written by rank 0")
+    return p.parse_args(argv)
+
+
+if __name__ == "__main__":
+    train(parse_args(sys.argv[1:]))
