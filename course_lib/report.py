@@ -87,7 +87,9 @@ def record(notebook: str, metric: str, value: float, target: float, *,
     with results_path().open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(asdict(result)) + "\n")
     op = ">=" if higher_is_better else "<="
-    print(f"[{notebook}] {metric} = {value:.4f} (target {op} {target}) {'PASS' if passed else 'FAIL'}")
+    # .4f would print a tiny error such as 3e-07 as 0.0000: switch to scientific notation there
+    shown = f"{value:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e6 else f"{value:.3e}"
+    print(f"[{notebook}] {metric} = {shown} (target {op} {target}) {'PASS' if passed else 'FAIL'}")
     return passed
 
 
