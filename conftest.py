@@ -16,6 +16,9 @@ os.environ.setdefault("COURSE_FAST", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+# OpenMP threads sleep instead of spinning while waiting: on a busy machine (parallel jobs, CI)
+# spinning threads made small models ~10-50x slower per step; little or no cost on an idle one.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 _START: dict[str, float] = {}
 _TIMES: dict[str, float] = {}
