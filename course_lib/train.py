@@ -104,15 +104,18 @@ def _split(batch: Any) -> tuple[tuple, Any]:
     return tuple(batch[:-1]), batch[-1]
 
 
-def _check_loss(loss: torch.Tensor, epoch: int, step: int) -> None:
+def _check_loss(loss: torch.Tensor, epoch: int, step: int) -> float:
+    """Check that the loss is a finite scalar; return its value as a Python float."""
     if loss.dim() != 0:
         raise ValueError(f"loss_fn returned a tensor of shape {tuple(loss.shape)}; fit needs a scalar. "
                          "Use reduction='mean' (the default) or call .mean() on the loss.")
-    if not torch.isfinite(loss):
+    value = loss.item()  # the one host transfer per step; fit reuses it for the running total
+    if not math.isfinite(value):
         raise FloatingPointError(
-            f"The loss became {loss.item()} at epoch {epoch}, step {step}. Things to try: a lower "
+            f"The loss became {value} at epoch {epoch}, step {step}. Things to try: a lower "
             "learning rate, gradient clipping (grad_clip=1.0), checking the inputs for NaN/inf, "
             "or torch.autograd.set_detect_anomaly(True) to find the operation that produced it.")
+    return value
 
 
 def _same_device_hint(err: RuntimeError, device: torch.device) -> RuntimeError:
@@ -142,7 +145,7 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: M
                     loss = loss_fn(output, target)
             except RuntimeError as err:
                 raise _same_device_hint(err, device) from err
-            _check_loss(loss, epoch, step)
+            loss_value = _check_loss(loss, epoch, step)
             if training:
                 optimizer.zero_grad(set_to_none=True)
                 if scaler is not None:
@@ -159,7 +162,7 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: M
                     optimizer.step()
             n = len(target) if hasattr(target, "__len__") else 1
             count += n
-            totals["loss"] += loss.item() * n
+            totals["loss"] += loss_value * n
             with torch.no_grad():
                 for name, fn in metrics.items():
                     totals[name] += float(fn(output.detach().float(), target)) * n
@@ -230,6 +233,9 @@ def fit(model: nn.Module, train_loader: Iterable, *, epochs: int,
         history = History.from_dict(payload["extra"]["history"])
         best_state = payload["extra"].get("best_state")
         start = payload["epoch"] + 1
+        if patience is not None and history.best_epoch is not None \
+                and payload["epoch"] - history.best_epoch >= patience:
+            start = epochs + 1  # that run had already stopped early: do not train it further
 
     bar = tqdm(range(start, epochs + 1), desc="epochs", disable=not progress, leave=False)
     for epoch in bar:
@@ -249,6 +255,9 @@ def fit(model: nn.Module, train_loader: Iterable, *, epochs: int,
                 scheduler.step()
         record["seconds"] = time.perf_counter() - t0
         history.append(record)
+        if monitor not in record and (patience is not None or restore_best):
+            raise ValueError(f"monitor={monitor!r} is not in the epoch record (keys: {', '.join(record)}). "
+                             "Pass a metric under that name via metrics={...}, or pick one of the keys.")
         improved = history.best_epoch == epoch
         if improved and (restore_best or patience is not None):
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}

@@ -137,3 +137,9 @@ def test_history_round_trip():
     h = History([{"epoch": 1, "val_loss": 0.5}, {"epoch": 2, "val_loss": 0.4}])
     again = History.from_dict(h.to_dict())
     assert again.best_epoch == 2 and again.best["val_loss"] == 0.4 and len(again) == 2
+
+
+def test_unknown_monitor_is_a_clear_error():
+    train, val = loaders()
+    with pytest.raises(ValueError, match="not in the epoch record"):
+        fit(make_model(), train, val_loader=val, epochs=3, patience=1, monitor="val_acc", progress=False)
