@@ -8,7 +8,7 @@ LAB_ARGS ?=
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 FAST ?= 1
 
-.PHONY: install lab test unit run-all report readme doctor learner-copy test-torchtext clean
+.PHONY: install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean
 
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
@@ -46,6 +46,9 @@ doctor: install
 
 learner-copy: install
 	$(BIN)/python -m course_lib make-learner-copy notebooks learner
+
+bench: install
+	$(BIN)/python benchmarks/bench_fit_overhead.py --threads 1
 
 test-torchtext:
 	bash scripts/test_torchtext.sh
