@@ -649,3 +649,33 @@ class PositionalEncoding(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x + self.pe[: x.shape[1]]
+
+
+class BucketBatchSampler(torch.utils.data.Sampler):
+    """Shuffled batches of items with similar lengths, so each batch needs little padding.
+
+    The indices are shuffled, cut into pools of ``chunk_batches`` batches, each pool is sorted by
+    length and cut into batches, and the batches are yielded in a random order (notebook 12;
+    notebook 13 reuses it). Pass it as ``DataLoader(..., batch_sampler=...)``.
+
+    >>> s = BucketBatchSampler([5, 1, 4, 2], batch_size=2, generator=torch.Generator().manual_seed(0))
+    >>> sorted(sorted(b) for b in s)
+    [[0, 2], [1, 3]]
+    """
+
+    def __init__(self, lengths: Sequence[int], batch_size: int, generator: torch.Generator | None = None,
+                 chunk_batches: int = 50) -> None:
+        self.lengths = torch.as_tensor(lengths)
+        self.batch_size, self.generator, self.chunk = batch_size, generator, chunk_batches
+
+    def __len__(self) -> int:
+        return math.ceil(len(self.lengths) / self.batch_size)
+
+    def __iter__(self):
+        order = torch.randperm(len(self.lengths), generator=self.generator)
+        batches = []
+        for chunk in order.split(self.batch_size * self.chunk):
+            chunk = chunk[torch.argsort(self.lengths[chunk], stable=True)]
+            batches.extend(chunk.split(self.batch_size))
+        for i in torch.randperm(len(batches), generator=self.generator).tolist():
+            yield batches[i].tolist()
