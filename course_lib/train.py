@@ -163,9 +163,10 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: M
             n = len(target) if hasattr(target, "__len__") else 1
             count += n
             totals["loss"] += loss_value * n
-            with torch.no_grad():
+            if metrics:
+                scores = output.detach().float()
                 for name, fn in metrics.items():
-                    totals[name] += float(fn(output.detach().float(), target)) * n
+                    totals[name] += float(fn(scores, target)) * n
     if count == 0:
         raise ValueError("The data loader produced no batches. Is the dataset empty, or is "
                          "drop_last=True with fewer samples than batch_size?")
