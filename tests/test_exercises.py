@@ -15,6 +15,7 @@ import pytest
 
 from course_lib.exercises import BEGIN, ExerciseFailed, exercise_tags, make_learner_copy, strip_solutions
 from tests.nbutil import NOTEBOOKS, load, source
+from tests.wrong_answers import count_spans, replace_solutions, wrong_answers
 
 
 def exercises():
@@ -29,6 +30,20 @@ def exercises():
 
 
 EXERCISES = list(exercises())
+
+
+def _tag(param) -> str:
+    return param.id.split("-", 1)[1]
+
+
+def wrong_cases():
+    for param in EXERCISES:
+        path, cells = param.values
+        for what, replacement in wrong_answers(path.stem[:2]).get(_tag(param), []):
+            yield pytest.param(path, cells, replacement, id=f"{param.id}-{what}")
+
+
+WRONG_CASES = list(wrong_cases())
 
 
 def run_cells(cells: list[str]) -> None:
@@ -53,8 +68,26 @@ def test_solution_passes(path, cells):
 
 @pytest.mark.parametrize("path,cells", EXERCISES)
 def test_stub_fails(path, cells):
-    with pytest.raises((NotImplementedError, ExerciseFailed)):
+    """The learner copy's stub stops with the stub's own message (not some other error)."""
+    with pytest.raises(NotImplementedError, match="Exercise: your code here"):
         run_cells([strip_solutions(c) for c in cells])
+
+
+@pytest.mark.parametrize("path,cells,tag", [pytest.param(*p.values, _tag(p), id=p.id) for p in EXERCISES])
+def test_every_exercise_has_two_wrong_answers(path, cells, tag):
+    cases = wrong_answers(path.stem[:2]).get(tag, [])
+    assert len(cases) >= 2, (f"{path.name} {tag}: the tests need at least two plausible wrong answers "
+                             f"(tests/wrong_answers/nb{path.stem[:2]}.py)")
+    for what, replacement in cases:
+        parts = 1 if isinstance(replacement, str) else len(replacement)
+        assert parts == count_spans(cells), f"{what}: {parts} replacement(s) for {count_spans(cells)} span(s)"
+
+
+@pytest.mark.parametrize("path,cells,replacement", WRONG_CASES)
+def test_wrong_answer_is_rejected(path, cells, replacement):
+    """A plausible mistake must make the check fail with its own message — not crash, not pass."""
+    with pytest.raises(ExerciseFailed):
+        run_cells(replace_solutions(cells, replacement))
 
 
 def test_every_notebook_has_exercises():
