@@ -2,12 +2,12 @@
 
 Sets fast mode and a headless matplotlib backend for every kernel nbval starts (kernels inherit
 this process's environment) and writes each notebook's wall time to
-``data_dir()/notebook_times.json`` for ``python -m course_lib report``.
+``data_dir()/notebook_times.json`` (``notebook_times_full.json`` in full mode) for
+``python -m course_lib report``.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
@@ -46,12 +46,10 @@ def pytest_runtest_logfinish(nodeid, location):
 def pytest_sessionfinish(session, exitstatus):
     if not _TIMES:
         return
-    from course_lib.report import times_path
+    from course_lib.config import is_fast
+    from course_lib.report import save_times
 
-    path = times_path()
-    old = json.loads(path.read_text()) if path.exists() else {}
-    old.update({k: round(v, 1) for k, v in _TIMES.items()})
-    path.write_text(json.dumps(dict(sorted(old.items())), indent=1))
+    save_times(_TIMES)
     lines = [f"  {k}: {v:6.1f} s" for k, v in sorted(_TIMES.items())]
-    print("\nNotebook wall times (fast mode):\n" + "\n".join(lines)
+    print(f"\nNotebook wall times ({'fast' if is_fast() else 'full'} mode):\n" + "\n".join(lines)
           + f"\n  total: {sum(_TIMES.values()):.1f} s")

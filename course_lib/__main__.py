@@ -11,11 +11,15 @@ import sys
 
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import format_table, load_results
+    from .report import format_table, latest, load_results
 
     results = load_results()
-    print(format_table(results))
-    failed = [r for r in results if not r.passed]
+    modes = [args.mode == "fast"] if args.mode else sorted({bool(r.fast) for r in results}, reverse=True)
+    for fast in modes or [True]:
+        print(f"\n{'Fast' if fast else 'Full'} mode:\n")
+        print(format_table(results, fast=fast))
+    results = [r for r in results if args.mode is None or bool(r.fast) == (args.mode == "fast")]
+    failed = [r for r in latest(results).values() if not r.passed]
     return 1 if args.strict and (failed or not results) else 0
 
 
@@ -53,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("doctor", help="check this machine for the course").set_defaults(func=_doctor)
     rep = sub.add_parser("report", help="print every notebook's recorded result and time")
-    rep.add_argument("--strict", action="store_true", help="exit 1 when a result failed or none exist")
+    rep.add_argument("--strict", action="store_true",
+                     help="exit 1 when a latest result failed or none exist")
+    rep.add_argument("--mode", choices=["fast", "full"], help="one mode only (default: every mode recorded)")
     rep.set_defaults(func=_report)
     data = sub.add_parser("data", help="offline sources and full (download) datasets")
     data.add_argument("action", choices=["list", "prefetch"])

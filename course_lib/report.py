@@ -1,8 +1,10 @@
 """The course report: every notebook records its headline result here.
 
 Each call to :func:`record` appends one JSON line to ``data_dir()/results.jsonl``
-(git-ignored). ``python -m course_lib report`` prints the latest result of every notebook,
-joined with the wall times that the test run writes to ``data_dir()/notebook_times.json``.
+(git-ignored), marked with the mode it ran in (fast or full). ``python -m course_lib report`` prints
+the latest result of every notebook in each mode, joined with the wall times that the test run
+and ``scripts/run_notebooks.py`` write to ``data_dir()/notebook_times.json`` (fast mode) and
+``notebook_times_full.json`` (full mode).
 
 >>> passed = record(notebook="00", metric="demo", value=1.0, target=0.5)  # doctest: +SKIP
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -62,9 +66,31 @@ def results_path() -> Path:
     return data_dir() / "results.jsonl"
 
 
-def times_path() -> Path:
-    """Where the test run writes per-notebook wall times."""
-    return data_dir() / "notebook_times.json"
+def times_path(fast: bool | None = None) -> Path:
+    """Where per-notebook wall times of one mode live (``fast=None``: the current mode)."""
+    fast = is_fast() if fast is None else fast
+    return data_dir() / ("notebook_times.json" if fast else "notebook_times_full.json")
+
+
+def save_times(times: dict[str, float], fast: bool | None = None) -> Path:
+    """Merge ``{"08": seconds, ...}`` into the times file of a mode, atomically; return its path.
+
+    Times already there for other notebooks are kept; an unreadable file is replaced.
+    """
+    path = times_path(fast)
+    merged = load_times(path)
+    merged.update({str(k): round(float(v), 1) for k, v in times.items()})
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(dict(sorted(merged.items())), indent=1))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
 
 
 def record(notebook: str, metric: str, value: float, target: float, *,
@@ -107,17 +133,18 @@ def load_results(path: Path | None = None) -> list[Result]:
     return out
 
 
-def latest(results: list[Result]) -> dict[tuple[str, str], Result]:
-    """The newest result for each (notebook, metric)."""
+def latest(results: list[Result], fast: bool | None = None) -> dict[tuple[str, str], Result]:
+    """The newest result for each (notebook, metric); only those of one mode if ``fast`` is given."""
     table: dict[tuple[str, str], Result] = {}
     for r in sorted(results, key=lambda r: r.timestamp):
-        table[(r.notebook, r.metric)] = r
+        if fast is None or bool(r.fast) == fast:
+            table[(r.notebook, r.metric)] = r
     return table
 
 
-def load_times(path: Path | None = None) -> dict[str, float]:
-    """Per-notebook wall times in seconds, keyed by notebook number ("08")."""
-    path = path or times_path()
+def load_times(path: Path | None = None, *, fast: bool | None = None) -> dict[str, float]:
+    """Per-notebook wall times in seconds, keyed by notebook number ("08"), of one mode."""
+    path = path or times_path(fast)
     if not path.exists():
         return {}
     try:
@@ -126,11 +153,14 @@ def load_times(path: Path | None = None) -> dict[str, float]:
         return {}
 
 
-def format_table(results: list[Result] | None = None, times: dict[str, float] | None = None) -> str:
-    """A Markdown table: notebook, topic, seconds, metric, value, target, pass/fail."""
+def format_table(results: list[Result] | None = None, times: dict[str, float] | None = None,
+                 fast: bool | None = None) -> str:
+    """A Markdown table of one mode (``fast=None``: the current one): notebook, topic, seconds,
+    metric, value, target, pass/fail."""
+    fast = is_fast() if fast is None else fast
     results = load_results() if results is None else results
-    times = load_times() if times is None else times
-    table = latest(results)
+    times = load_times(fast=fast) if times is None else times
+    table = latest(results, fast=fast)
     lines = ["| # | topic | seconds | metric | value | target | result |",
              "|---|---|---:|---|---:|---|---|"]
     for num, (_stem, topic) in SYLLABUS.items():

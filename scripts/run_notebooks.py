@@ -5,7 +5,10 @@ Used by the GPU lane (scripts/gpu_suite.sh), where only a bare Python image is a
     COURSE_DEVICE=cuda COURSE_FAST=1 python scripts/run_notebooks.py notebooks/*.ipynb --json out.json
 
 Each notebook runs in a fresh kernel in its own folder; a failing cell is reported with its error
-and the run continues with the next notebook. Exit code 1 when any notebook failed.
+and the run continues with the next notebook. Exit code 1 when any notebook failed. Each
+notebook's wall time is merged into the course report's times file for the current mode
+(``course_lib.report.save_times``), exactly as the pytest run does, so ``python -m course_lib report``
+shows them.
 """
 
 from __future__ import annotations
@@ -48,6 +51,11 @@ def main(argv: list[str]) -> int:
         status = "ok" if row["error"] is None else f"FAILED: {row['error']}"
         print(f"{row['notebook']:<45} {row['seconds']:7.1f} s  {status}", flush=True)
     print(f"total: {sum(r['seconds'] for r in rows):.0f} s")
+    from course_lib.report import save_times
+
+    times = {r["notebook"][:2]: r["seconds"] for r in rows if r["error"] is None}
+    if times:
+        print(f"times written to {save_times(times)}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1))
     return 1 if any(r["error"] for r in rows) else 0

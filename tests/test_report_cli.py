@@ -68,3 +68,48 @@ def test_unknown_command_exits_2():
     with pytest.raises(SystemExit) as err:
         main(["fly"])
     assert err.value.code == 2
+
+
+def test_times_are_kept_per_mode_and_merged(data, monkeypatch):
+    report.save_times({"08": 41.54}, fast=True)
+    report.save_times({"09": 12.0}, fast=True)
+    report.save_times({"08": 95.0}, fast=False)
+    assert report.load_times(fast=True) == {"08": 41.5, "09": 12.0}
+    assert report.load_times(fast=False) == {"08": 95.0}
+    (data / "notebook_times.json").write_text("{not json")  # a corrupt file is replaced, not a crash
+    report.save_times({"01": 3.0}, fast=True)
+    assert report.load_times(fast=True) == {"01": 3.0}
+    assert not list(data.glob("*.tmp"))
+
+
+def test_report_shows_each_mode_separately(data, monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_FAST", "1")
+    report.record("08", "test_accuracy", 0.98, 0.97, device="cpu")
+    monkeypatch.setenv("COURSE_FAST", "0")
+    report.record("08", "test_accuracy", 0.99, 0.97, device="cpu")
+    report.save_times({"08": 90.0}, fast=False)
+    assert "0.99" in report.format_table(fast=False) and "0.98" not in report.format_table(fast=False)
+    assert "| 90 |" in report.format_table(fast=False)
+    capsys.readouterr()
+    assert main(["report", "--mode", "fast"]) == 0
+    out = capsys.readouterr().out
+    assert "Fast mode" in out and "0.98" in out and "0.99" not in out
+
+
+def test_run_notebooks_script_writes_times(data, monkeypatch, tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    nb = tmp_path / "07_tiny.ipynb"
+    nb.write_text(json.dumps({"cells": [{"cell_type": "code", "execution_count": None, "id": "a",
+                                         "metadata": {}, "outputs": [], "source": "x = 1"}],
+                              "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                          "language": "python"}},
+                              "nbformat": 4, "nbformat_minor": 5}))
+    monkeypatch.setenv("COURSE_FAST", "1")
+    script = Path(__file__).resolve().parent.parent / "scripts" / "run_notebooks.py"
+    spec = importlib.util.spec_from_file_location("run_notebooks", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main([str(nb)]) == 0
+    assert "07" in report.load_times(fast=True)
