@@ -24,9 +24,13 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _learner(args: argparse.Namespace) -> int:
-    from .exercises import make_learner_copy
+    from .exercises import LearnerCopyError, make_learner_copy
 
-    written = make_learner_copy(args.src, args.out)
+    try:
+        written = make_learner_copy(args.src, args.out)
+    except (FileNotFoundError, LearnerCopyError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     print(f"Wrote {len(written)} learner notebook(s) to {args.out} (solutions stubbed, outputs cleared).")
     return 0
 

@@ -6,11 +6,8 @@ Three switches shape how the course runs:
 * ``COURSE_DATA_DIR`` — where downloads and caches live (default: ``data/`` in the repository).
 * ``COURSE_OFFLINE=1`` — never touch the network; downloads raise :class:`OfflineError` at once.
 
->>> import os; os.environ["COURSE_FAST"] = "1"
->>> is_fast()
+>>> pick(full=20, fast=2) == (2 if is_fast() else 20)
 True
->>> pick(full=20, fast=2)
-2
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import torch
 
+from .files import atomic_write
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = 'raise NotImplementedError("Exercise: your code here")'
@@ -71,13 +73,21 @@ def exercise_tags(cell: dict) -> list[str]:
     return [t for t in cell.get("metadata", {}).get("tags", []) if t.startswith("exercise-")]
 
 
+class LearnerCopyError(ValueError):
+    """A learner copy cannot be made; the message names the file and says what to do."""
+
+
 def learner_notebook(nb: dict) -> dict:
-    """A copy of a notebook dict with solutions stubbed and every output cleared."""
+    """A copy of a notebook dict with solutions stubbed and every output cleared.
+
+    Cells without a ``source`` key (allowed by hand-edited files) are kept as they are.
+    """
     nb = copy.deepcopy(nb)
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") != "code":
             continue
-        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        raw = cell.get("source", "")
+        src = "".join(raw) if isinstance(raw, list) else raw
         if BEGIN in src:
             cell["source"] = strip_solutions(src)
         cell["outputs"] = []
@@ -85,18 +95,39 @@ def learner_notebook(nb: dict) -> dict:
     return nb
 
 
+def _read_notebook(path: Path) -> dict:
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise LearnerCopyError(f"{path} is not a valid notebook file ({err}); nothing was written. "
+                               "Fix or remove it, then run the command again.") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise LearnerCopyError(f"{path} is JSON but not a notebook (no 'cells' list); nothing was written.")
+    return nb
+
+
 def make_learner_copy(src: str | Path, out: str | Path) -> list[Path]:
-    """Write learner copies of every notebook in ``src`` (a folder or one file) into ``out``."""
+    """Write learner copies of every notebook in ``src`` (a folder or one file) into ``out``.
+
+    Refuses (before writing anything) when a copy would overwrite one of the source notebooks, or
+    when a source file is not a readable notebook. Each copy is written atomically.
+    """
     src, out = Path(src), Path(out)
+    if not src.exists():
+        raise FileNotFoundError(f"{src} does not exist: give a notebook or a folder of notebooks.")
     notebooks = sorted(src.glob("*.ipynb")) if src.is_dir() else [src]
     if not notebooks:
         raise FileNotFoundError(f"No notebooks found in {src}.")
-    out.mkdir(parents=True, exist_ok=True)
+    sources = {p.resolve() for p in notebooks}
+    clashes = [p for p in notebooks if (out / p.name).resolve() in sources]
+    if clashes:
+        raise LearnerCopyError(f"Refusing to write learner copies into {out}: they would overwrite the "
+                               f"solution notebook(s) {', '.join(p.name for p in clashes)}. "
+                               "Choose another output folder, e.g. 'learner'.")
+    loaded = [(path, _read_notebook(path)) for path in notebooks]  # all read before any is written
     written = []
-    for path in notebooks:
-        nb = json.loads(path.read_text(encoding="utf-8"))
+    for path, nb in loaded:
         target = out / path.name
-        target.write_text(json.dumps(learner_notebook(nb), indent=1, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
+        atomic_write(target, json.dumps(learner_notebook(nb), indent=1, ensure_ascii=False) + "\n")
         written.append(target)
     return written

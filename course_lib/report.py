@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .config import data_dir, is_fast
+from .files import atomic_write
 
 #: Set when ``course_lib`` is imported, i.e. near the start of a notebook's kernel.
 _T0 = time.perf_counter()
@@ -80,16 +79,7 @@ def save_times(times: dict[str, float], fast: bool | None = None) -> Path:
     path = times_path(fast)
     merged = load_times(path)
     merged.update({str(k): round(float(v), 1) for k, v in times.items()})
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(dict(sorted(merged.items())), indent=1))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, json.dumps(dict(sorted(merged.items())), indent=1))
     return path
 
 

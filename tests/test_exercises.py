@@ -13,7 +13,14 @@ import os
 
 import pytest
 
-from course_lib.exercises import BEGIN, ExerciseFailed, exercise_tags, make_learner_copy, strip_solutions
+from course_lib.exercises import (
+    BEGIN,
+    ExerciseFailed,
+    LearnerCopyError,
+    exercise_tags,
+    make_learner_copy,
+    strip_solutions,
+)
 from tests.nbutil import NOTEBOOKS, load, source
 from tests.wrong_answers import count_spans, replace_solutions, wrong_answers
 
@@ -118,3 +125,49 @@ def test_make_learner_copy_cli(tmp_path):
 
     assert main(["make-learner-copy", os.fspath(NOTEBOOKS[0]), os.fspath(tmp_path)]) == 0
     assert (tmp_path / NOTEBOOKS[0].name).exists()
+
+
+def _nb(*cells) -> str:
+    return json.dumps({"cells": list(cells), "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+SOLVED = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": 1,
+          "source": "x = 1\n### BEGIN SOLUTION\ny = 2\n### END SOLUTION\n"}
+
+
+def test_learner_copy_refuses_to_overwrite_the_solutions(tmp_path):
+    (tmp_path / "01_a.ipynb").write_text(_nb(SOLVED))
+    before = (tmp_path / "01_a.ipynb").read_text()
+    for out in (tmp_path, tmp_path / "." / ""):
+        with pytest.raises(LearnerCopyError, match="overwrite"):
+            make_learner_copy(tmp_path, out)
+    with pytest.raises(LearnerCopyError, match="overwrite"):
+        make_learner_copy(tmp_path / "01_a.ipynb", tmp_path)
+    assert (tmp_path / "01_a.ipynb").read_text() == before
+
+
+def test_learner_copy_names_a_corrupt_notebook_and_writes_nothing(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "01_a.ipynb").write_text(_nb(SOLVED))
+    (src / "02_b.ipynb").write_text('{"cells": [')
+    with pytest.raises(LearnerCopyError, match="02_b.ipynb"):
+        make_learner_copy(src, out)
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_learner_copy_tolerates_cells_without_source(tmp_path):
+    src, out = tmp_path / "src", tmp_path / "out"
+    src.mkdir()
+    (src / "01_a.ipynb").write_text(_nb({"cell_type": "code", "metadata": {}, "outputs": []}, SOLVED))
+    [written] = make_learner_copy(src, out)
+    cells = json.loads(written.read_text())["cells"]
+    assert "source" not in cells[0] and "y = 2" not in source(cells[1])
+
+
+def test_learner_copy_cli_gives_one_line_for_a_missing_source(tmp_path, capsys):
+    from course_lib.__main__ import main
+
+    assert main(["make-learner-copy", str(tmp_path / "nope"), str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and "does not exist" in err and len(err.strip().splitlines()) == 1

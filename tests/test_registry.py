@@ -115,3 +115,13 @@ def test_fetch_tries_every_file_and_reports_all_failures(tmp_path, monkeypatch):
     assert (tmp_path / "data" / "tiny" / "a.bin").exists()  # the good file was still fetched
     assert not (tmp_path / "data" / "tiny" / "b.bin").exists()
     assert srv.url("/gone") in str(err.value) and srv.url("/b") in str(err.value)
+
+
+def test_a_damaged_sha256sums_line_is_reported_not_fatal(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    good = "a" * 64
+    (folder / "SHA256SUMS").write_text(f"{good}  b.bin\n{'c' * 20}\nnothex{'0' * 58}  c.bin\n\n")
+    with pytest.warns(UserWarning, match="line 2"):
+        recorded = registry._recorded_sha256(folder)
+    assert recorded == {"b.bin": good}

@@ -25,12 +25,15 @@ Where the checksums come from — we never invent one:
 
 from __future__ import annotations
 
+import re
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
 from ..config import data_dir
+from ..files import atomic_write
 from .downloader import ChecksumError, OfflineError, download, sha256sum
 from .sources import OFFLINE_SOURCES, offline_status
 
@@ -202,8 +205,17 @@ def _recorded_sha256(folder: Path) -> dict[str, str]:
     sums = folder / "SHA256SUMS"
     if not sums.exists():
         return {}
-    pairs = (line.split(maxsplit=1) for line in sums.read_text().splitlines() if line.strip())
-    return {file.strip(): digest for digest, file in pairs}
+    recorded = {}
+    for number, line in enumerate(sums.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+        parts = line.split(maxsplit=1)
+        if not parts:
+            continue
+        if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]{64}", parts[0]):
+            warnings.warn(f"{sums}, line {number}: not '<sha256>  <file>', ignored: {line[:80]!r}",
+                          stacklevel=2)
+            continue
+        recorded[parts[1].strip().lstrip("*")] = parts[0].lower()
+    return recorded
 
 
 def fetch(name: str, *, root: str | Path | None = None, progress: bool = True) -> list[Path]:
@@ -230,7 +242,7 @@ def fetch(name: str, *, root: str | Path | None = None, progress: bool = True) -
             continue
         if sha is None:
             recorded[f.name] = sha256sum(path)
-            (folder / "SHA256SUMS").write_text("".join(f"{h}  {n}\n" for n, h in sorted(recorded.items())))
+            atomic_write(folder / "SHA256SUMS", "".join(f"{h}  {n}\n" for n, h in sorted(recorded.items())))
         paths.append(path)
     if failures:
         kind = ChecksumError if any(isinstance(e, ChecksumError) for e in failures) else OfflineError

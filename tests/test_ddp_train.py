@@ -1,0 +1,42 @@
+"""The DDP training script: device choice and a single-process run (torchrun runs in notebook 15)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_lib import ddp_train
+from course_lib.checkpoint import load_checkpoint
+
+
+def test_cpu_is_chosen_when_there_are_fewer_gpus_than_processes(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.delenv("COURSE_DEVICE", raising=False)
+    assert ddp_train.choose_device_kind("auto", 1) == "cuda"
+    assert ddp_train.choose_device_kind("auto", 2) == "cpu"  # one GPU cannot serve two workers
+    with pytest.raises(SystemExit, match="one GPU per process"):
+        ddp_train.choose_device_kind("cuda", 2)
+
+
+def test_course_device_cpu_wins_over_a_gpu(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 8)
+    monkeypatch.setenv("COURSE_DEVICE", "cpu")
+    assert ddp_train.choose_device_kind("auto", 2) == "cpu"
+
+
+def test_unknown_device_is_refused():
+    with pytest.raises(SystemExit):
+        ddp_train.choose_device_kind("tpu", 1)
+
+
+def test_single_process_run_saves_its_device_and_losses(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    out = tmp_path / "one.pt"
+    args = ddp_train.parse_args(["--epochs", "2", "--samples", "128", "--batch-size", "32", "--device", "cpu",
+                                 "--out", str(out)])
+    summary = ddp_train.train(args)
+    assert summary["world_size"] == 1 and summary["device"] == "cpu" and len(summary["losses"]) == 2
+    saved = load_checkpoint(out)
+    assert saved["extra"]["device"] == "cpu" and saved["epoch"] == 2
