@@ -87,6 +87,37 @@ def set_rng_state(state: dict[str, Any], generator: torch.Generator | None = Non
         generator.set_state(state["generator"])
 
 
+def _plain(value: Any, key: str) -> Any:
+    """``value`` as something ``torch.load(weights_only=True)`` accepts, or a ``TypeError`` naming ``key``.
+
+    NumPy scalars become Python numbers, NumPy arrays become tensors, paths become strings, and
+    tuples/lists/dicts are converted item by item.
+    """
+    if isinstance(value, np.generic):  # first: np.float64 is also a float, but pickles as a NumPy object
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str, bytes, torch.Tensor, torch.dtype,
+                                           torch.device, torch.Size)):
+        return value
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.ascontiguousarray(value))
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        items = [_plain(v, f"{key}[{i}]") for i, v in enumerate(value)]
+        return items if isinstance(value, list) else tuple(items)
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, (str, int, float, bool)):
+                raise TypeError(f"extra{key}: dictionary key {k!r} is a {type(k).__name__}; "
+                                "use str or int keys.")
+            out[k] = _plain(v, f"{key}[{k!r}]")
+        return out
+    raise TypeError(f"extra{key} is a {type(value).__module__}.{type(value).__qualname__}, which "
+                    "load_checkpoint (weights_only=True) would refuse to read back. Store plain numbers, "
+                    "strings, lists, dicts or tensors (e.g. float(x), str(path), x.tolist()).")
+
+
 def save_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module,
                     optimizer: torch.optim.Optimizer | None = None, scheduler: Any = None,
                     epoch: int | None = None, extra: dict[str, Any] | None = None,
@@ -94,13 +125,15 @@ def save_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module,
     """Atomically save model (and optionally optimizer, scheduler, RNG) state.
 
     ``extra`` may hold plain values (numbers, strings, lists, dicts, tensors), for example the
-    training history or the class names.
+    training history or the class names. NumPy numbers and arrays and ``Path`` objects are
+    converted; anything else raises ``TypeError`` naming the key, *before* anything is written —
+    otherwise the file would be one that :func:`load_checkpoint` refuses to read.
     """
     payload: dict[str, Any] = {
         "format": FORMAT,
         "model": model.state_dict(),
-        "epoch": epoch,
-        "extra": extra or {},
+        "epoch": None if epoch is None else int(epoch),
+        "extra": {k: _plain(v, f"[{k!r}]") for k, v in (extra or {}).items()},
         "rng": rng_state(generator),
     }
     if optimizer is not None:

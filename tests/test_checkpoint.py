@@ -80,3 +80,29 @@ def test_atomic_save_leaves_old_file_on_failure(tmp_path):
         atomic_save({"x": Boom()}, path)
     assert torch.equal(safe_load(path)["x"], torch.ones(1))
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]  # no temp files left behind
+
+
+def test_extra_with_numpy_and_paths_reads_back(tmp_path):
+    from pathlib import Path
+
+    import numpy as np
+
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, model=torch.nn.Linear(2, 1), epoch=np.int64(3),
+                    extra={"acc": np.float64(0.93), "where": Path("/tmp/x"), "hist": [np.float32(0.5)],
+                           "arr": np.arange(3), "nested": {"n": np.int32(7), "t": (np.bool_(True), 1)}})
+    payload = load_checkpoint(path)  # the point: our own file must be readable with weights_only=True
+    extra = payload["extra"]
+    assert payload["epoch"] == 3 and extra["acc"] == 0.93 and isinstance(extra["acc"], float)
+    assert extra["where"] == "/tmp/x" and extra["nested"] == {"n": 7, "t": (True, 1)}
+    assert torch.equal(extra["arr"], torch.arange(3))
+
+
+def test_extra_with_an_object_names_the_key_and_writes_nothing(tmp_path):
+    class Config:
+        pass
+
+    path = tmp_path / "c.pt"
+    with pytest.raises(TypeError, match=r"extra\['cfg'\]\['opt'\].*Config"):
+        save_checkpoint(path, model=torch.nn.Linear(2, 1), extra={"cfg": {"opt": Config()}})
+    assert not path.exists()
