@@ -65,8 +65,40 @@ def load_image(path: str | os.PathLike, shape: tuple[int, int, int] = (1, 28, 28
     if size != (w, h):
         raise InputError(f"{path} is {size[0]}×{size[1]} pixels; the model expects {w}×{h}. "
                          f"Resize it first, e.g. PIL: im.resize(({w}, {h})).")
-    x = torch.from_numpy(array.astype(np.float32) / (255.0 if array.dtype == np.uint8 else 1.0))
+    x = torch.from_numpy(_unit_range(array, path, mode))
     return x.reshape(h, w, c).permute(2, 0, 1)
+
+
+def _unit_range(array: np.ndarray, path: Path, mode: str) -> np.ndarray:
+    """Pixel values scaled to [0, 1] by the image's real range (8-bit, 16-bit, 1-bit or float).
+
+    A float image must already hold values in [0, 1]; 32-bit integer images must fit 8 or 16 bits.
+    Anything else is refused: guessing a scale would give confident wrong answers.
+    """
+    if array.dtype == np.bool_:
+        return array.astype(np.float32)
+    if array.dtype == np.uint8:
+        return array.astype(np.float32) / 255.0
+    if array.dtype == np.uint16 or (mode.startswith("I;16")):
+        return array.astype(np.float32) / 65535.0
+    if np.issubdtype(array.dtype, np.integer):  # PIL mode "I": 32-bit integers, range unknown
+        low, high = int(array.min()), int(array.max())
+        if low >= 0 and high <= 255:
+            return array.astype(np.float32) / 255.0
+        if low >= 0 and high <= 65535:
+            return array.astype(np.float32) / 65535.0
+        raise InputError(f"{path} holds 32-bit integers from {low} to {high}; save it as an 8-bit or 16-bit "
+                         "greyscale PNG.")
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all():
+            raise InputError(f"{path} contains NaN or infinite pixel values.")
+        low, high = float(array.min()), float(array.max())
+        if low < 0 or high > 1:
+            raise InputError(f"{path} is a floating-point image with values from {low:g} to {high:g}; "
+                             "the model expects [0, 1]. Divide by the image's maximum (e.g. 255) and save "
+                             "it again, or save an 8-bit PNG.")
+        return array.astype(np.float32)
+    raise InputError(f"{path} has pixels of type {array.dtype} (mode {mode}); save an 8-bit greyscale PNG.")
 
 
 @torch.no_grad()

@@ -28,15 +28,58 @@ def write_png(path, array):
     return str(path)
 
 
-def test_predict_good_images(ckpt, tmp_path, capsys):
-    x = load_mnist5k().test.tensors[0][:2]
-    files = [write_png(tmp_path / f"{i}.png", (x[i, 0].numpy() * 255).astype(np.uint8)) for i in range(2)]
+def _expected(ckpt, pixels: np.ndarray) -> list[tuple[str, float]]:
+    """What the model itself says (most likely class and its probability) on 8-bit pixels."""
+    from course_lib.vision import load_mnist_cnn
+
+    model = load_mnist_cnn(ckpt)
+    x = torch.from_numpy(pixels.astype(np.float32) / 255)[:, None]
+    with torch.no_grad():
+        probs = torch.softmax(model(x), dim=1)
+    conf, idx = probs.max(dim=1)
+    return [(str(i), c) for i, c in zip(idx.tolist(), conf.tolist())]
+
+
+def _cli(ckpt, files, capsys) -> list[tuple[str, float]]:
     assert main(["predict", "--checkpoint", str(ckpt), *files]) == 0
-    lines = capsys.readouterr().out.strip().splitlines()
-    assert len(lines) == 2
-    for line in lines:
-        path, label, conf = line.split("\t")
-        assert label in [str(i) for i in range(10)] and 0 < float(conf) <= 1
+    rows = [line.split("\t") for line in capsys.readouterr().out.strip().splitlines()]
+    return [(label, float(conf)) for _path, label, conf in rows]
+
+
+@pytest.fixture(scope="module")
+def digits() -> np.ndarray:
+    return (load_mnist5k().test.tensors[0][:4, 0].numpy() * 255).round().astype(np.uint8)
+
+
+def test_predict_reports_the_models_most_likely_class(ckpt, tmp_path, capsys, digits):
+    files = [write_png(tmp_path / f"{i}.png", d) for i, d in enumerate(digits)]
+    got, want = _cli(ckpt, files, capsys), _expected(ckpt, digits)
+    assert [g[0] for g in got] == [w[0] for w in want]
+    assert np.allclose([g[1] for g in got], [w[1] for w in want], atol=1e-3)
+
+
+def test_16_bit_png_and_float_tiff_are_scaled_by_their_real_range(ckpt, tmp_path, capsys, digits):
+    want = _expected(ckpt, digits)
+    wide = digits.astype(np.uint16) * 257  # the same picture in 16 bits (255 -> 65535)
+    files16 = []
+    for i, d in enumerate(wide):
+        Image.fromarray(d).save(tmp_path / f"{i}_16.png")
+        files16.append(str(tmp_path / f"{i}_16.png"))
+    floats = []
+    for i, d in enumerate(digits):
+        Image.fromarray(d.astype(np.float32) / 255).save(tmp_path / f"{i}.tif")
+        floats.append(str(tmp_path / f"{i}.tif"))
+    for files in (files16, floats):
+        got = _cli(ckpt, files, capsys)
+        assert [g[0] for g in got] == [w[0] for w in want]
+        assert np.allclose([g[1] for g in got], [w[1] for w in want], atol=1e-3)
+
+
+def test_float_image_outside_unit_range_is_refused(ckpt, tmp_path, capsys, digits):
+    path = tmp_path / "raw.tif"
+    Image.fromarray(digits[0].astype(np.float32)).save(path)  # 0..255 stored as floats
+    assert main(["predict", "--checkpoint", str(ckpt), str(path)]) == 2
+    assert "expects [0, 1]" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("case,message", [
