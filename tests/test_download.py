@@ -155,3 +155,37 @@ def test_sha256sum(tmp_path):
     p = tmp_path / "b"
     p.write_bytes(BODY)
     assert sha256sum(p) == SHA
+
+
+@pytest.mark.parametrize("sha,md5", [("abc", None), ("g" * 64, None), (SHA + "0", None), (None, "z" * 32)])
+def test_malformed_checksum_is_refused_before_any_transfer(tmp_path, sha, md5):
+    with serve({"/f": Route(BODY)}) as srv, pytest.raises(ValueError, match="hexadecimal"):
+        download(srv.url("/f"), tmp_path / "f", sha, md5=md5, **FAST)
+    assert srv.hits.get("/f", 0) == 0
+
+
+def test_a_url_without_scheme_does_not_abandon_the_mirrors(tmp_path):
+    with serve({"/f": Route(BODY)}) as srv:
+        got = download("example.org/f", tmp_path / "f", SHA, mirrors=[srv.url("/f")], **FAST)
+    assert got.read_bytes() == BODY
+
+
+def test_a_directory_as_destination_says_so(tmp_path):
+    with pytest.raises(IsADirectoryError, match="is a directory"):
+        download("https://example.org/f", tmp_path, SHA, **FAST)
+
+
+def test_a_local_write_error_is_not_retried_as_a_network_failure(tmp_path, monkeypatch):
+    from course_lib.data import downloader
+
+    real_open = open
+
+    def full_disk(path, mode="r", *args, **kwargs):
+        if "w" in mode and str(path).endswith(".part"):
+            raise OSError(28, "No space left on device")
+        return real_open(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(downloader, "open", full_disk, raising=False)
+    with serve({"/f": Route(BODY)}) as srv, pytest.raises(downloader.LocalWriteError, match="No space left"):
+        download(srv.url("/f"), tmp_path / "f", SHA, progress=False, timeout=5.0, retries=3)
+    assert srv.hits["/f"] == 1  # no retry, no OfflineError

@@ -27,6 +27,7 @@ import os
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +50,22 @@ class ChecksumError(ValueError):
 
 class _Truncated(OSError):
     """The server closed the connection before sending ``Content-Length`` bytes."""
+
+
+class LocalWriteError(OSError):
+    """The file could not be written here (disk full, no permission): retrying the network won't help."""
+
+
+_HEX = {"sha256": 64, "md5": 32}
+
+
+def _check_digest(algo: str, value: str | None) -> None:
+    """Refuse a malformed checksum before any transfer (not after it)."""
+    if value is None:
+        return
+    if len(value) != _HEX[algo] or any(c not in "0123456789abcdefABCDEF" for c in value):
+        raise ValueError(f"{algo}={value!r} is not a {algo} checksum: "
+                         f"expected {_HEX[algo]} hexadecimal digits.")
 
 
 def _hashes(path: Path) -> dict[str, str]:
@@ -83,14 +100,21 @@ def _mismatch(got: dict[str, str], expected: dict[str, str | None]) -> str | Non
 def _fetch(url: str, tmp: Path, timeout: float, progress: bool, label: str) -> None:
     """Stream ``url`` into ``tmp``; raise on HTTP errors, timeouts and truncated transfers."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    with urllib.request.urlopen(request, timeout=timeout) as resp, open(tmp, "wb") as out:
+    with urllib.request.urlopen(request, timeout=timeout) as resp:
         length = resp.headers.get("Content-Length")
         total = int(length) if length and length.isdigit() else None
         received = 0
-        with tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=label,
-                  disable=not progress, leave=False) as bar:
+        try:
+            out = open(tmp, "wb")  # closed by the with below; its errors are local, not network
+        except OSError as err:
+            raise LocalWriteError(f"cannot write {tmp}: {err}") from err
+        with out, tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=label,
+                       disable=not progress, leave=False) as bar:
             while chunk := resp.read(CHUNK):
-                out.write(chunk)
+                try:
+                    out.write(chunk)
+                except OSError as err:
+                    raise LocalWriteError(f"cannot write {tmp}: {err}") from err
                 received += len(chunk)
                 bar.update(len(chunk))
     if total is not None and received != total:
@@ -124,6 +148,11 @@ def download(url: str, dest: str | os.PathLike, sha256: str | None, *, md5: str 
     expected = {"sha256": sha256, "md5": md5}
     if sha256 is None and md5 is None:
         raise ValueError(f"Refusing to download {dest.name} without a checksum: pass sha256= or md5=.")
+    _check_digest("sha256", sha256)
+    _check_digest("md5", md5)
+    if dest.is_dir():
+        raise IsADirectoryError(f"{dest} is a directory: give the file name to save to, "
+                                f"e.g. {dest / 'file.bin'}.")
     urls = [url, *mirrors]
     corrupt = ""
     if dest.exists():
@@ -136,12 +165,20 @@ def download(url: str, dest: str | os.PathLike, sha256: str | None, *, md5: str 
         raise OfflineError(f"{dest.name} is needed but COURSE_OFFLINE=1 forbids downloads.{corrupt}\n"
                            + _manual_help(urls, dest, expected))
 
-    dest.parent.mkdir(parents=True, exist_ok=True)
     errors: list[str] = []
     bad_hash: str | None = None
     for u in urls:
+        if urllib.parse.urlsplit(u).scheme not in ("http", "https", "ftp", "file"):
+            errors.append(f"{u}: not a URL (it needs http:// or https://); skipped")
+            continue
         for attempt in range(retries + 1):
-            fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+            try:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                fd, name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+            except OSError as err:
+                raise LocalWriteError(f"Cannot write into {dest.parent} ({err}). Check that the folder is "
+                                      "writable and the disk has space, or set COURSE_DATA_DIR to another "
+                                      "folder.") from err
             os.close(fd)
             tmp = Path(name)
             try:
@@ -153,6 +190,10 @@ def download(url: str, dest: str | os.PathLike, sha256: str | None, *, md5: str 
                 bad_hash = f"{dest.name} from {u}: {problem}"
                 errors.append(f"{u}: checksum mismatch ({problem})")
                 break  # the same server would send the same bytes: try the next URL
+            except LocalWriteError as exc:
+                raise LocalWriteError(f"Downloading {dest.name} failed on this machine, not on the network: "
+                                      f"{exc}. Free some disk space or fix the folder's permissions, or set "
+                                      "COURSE_DATA_DIR to another folder.") from exc
             except (OSError, http.client.HTTPException) as exc:
                 errors.append(f"{u}: {exc}")
                 if isinstance(exc, urllib.error.HTTPError):
