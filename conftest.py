@@ -12,6 +12,9 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+from _pytest.doctest import DoctestItem
+
 os.environ.setdefault("COURSE_FAST", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("TQDM_DISABLE", "1")
@@ -19,6 +22,22 @@ os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
 # OpenMP threads sleep instead of spinning while waiting: on a busy machine (parallel jobs, CI)
 # spinning threads made small models ~10-50x slower per step; little or no cost on an idle one.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A doctest must not change the environment: it would change every later test and notebook
+    (a doctest that set COURSE_FAST=1 once made `make test FAST=0` run in fast mode)."""
+    def env() -> dict[str, str]:
+        return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+
+    before = env() if isinstance(item, DoctestItem) else None
+    result = yield
+    if before is not None and env() != before:
+        after = env()
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        raise AssertionError(f"doctest {item.name} changed environment variables {changed}; restore them")
+    return result
+
 
 _START: dict[str, float] = {}
 _TIMES: dict[str, float] = {}

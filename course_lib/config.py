@@ -55,8 +55,12 @@ def data_dir() -> Path:
 
     The folder is created if it does not exist.
 
-    >>> data_dir().is_dir()
-    True
+    >>> import os, tempfile
+    >>> old = os.environ.get("COURSE_DATA_DIR")
+    >>> os.environ["COURSE_DATA_DIR"] = os.path.join(tempfile.mkdtemp(), "new", "course-data")
+    >>> data_dir().name, data_dir().is_dir()
+    ('course-data', True)
+    >>> _ = os.environ.pop("COURSE_DATA_DIR") if old is None else os.environ.update(COURSE_DATA_DIR=old)
     """
     raw = os.environ.get("COURSE_DATA_DIR")
     path = Path(raw).expanduser() if raw else REPO_ROOT / "data"

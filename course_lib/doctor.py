@@ -68,6 +68,28 @@ def torchtext_status() -> str:
             "unmaintained); use course_lib.text or `make test-torchtext`")
 
 
+def data_dir_check() -> Check:
+    """Can the course write its caches, models and results? (A read-only folder fails later otherwise.)"""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from .config import REPO_ROOT
+
+    raw = os.environ.get("COURSE_DATA_DIR")
+    folder = Path(raw).expanduser() if raw else REPO_ROOT / "data"
+    fix = ("make the folder writable, or point COURSE_DATA_DIR at a folder you can write "
+           "(e.g. export COURSE_DATA_DIR=~/course-data)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".doctor-", delete=True) as fh:
+            fh.write(b"ok")
+            fh.flush()
+    except OSError as err:
+        return Check("data folder", False, f"{folder} is not writable ({err.strerror or err})", fix)
+    return Check("data folder", True, f"{folder} (writable)")
+
+
 def run_checks() -> tuple[list[Check], bool]:
     """Run every check; return the rows and whether all required ones passed."""
     rows: list[Check] = []
@@ -102,6 +124,7 @@ def run_checks() -> tuple[list[Check], bool]:
         rows.append(Check(f"data: {name}", present, desc if present else "missing",
                           f"pip install {pip_name}"))
     rows.append(Check("torchtext", True, torchtext_status(), required=False))
+    rows.append(data_dir_check())
     ok = all(r.ok for r in rows if r.required)
     return rows, ok
 

@@ -189,3 +189,8 @@ def test_a_local_write_error_is_not_retried_as_a_network_failure(tmp_path, monke
     with serve({"/f": Route(BODY)}) as srv, pytest.raises(downloader.LocalWriteError, match="No space left"):
         download(srv.url("/f"), tmp_path / "f", SHA, progress=False, timeout=5.0, retries=3)
     assert srv.hits["/f"] == 1  # no retry, no OfflineError
+
+
+def test_md5_is_checked_even_when_a_sha256_is_given(tmp_path):
+    with serve({"/f": Route(BODY)}) as srv, pytest.raises(ChecksumError, match="md5"):
+        download(srv.url("/f"), tmp_path / "f", SHA, md5="0" * 32, **FAST)

@@ -113,3 +113,25 @@ def test_run_notebooks_script_writes_times(data, monkeypatch, tmp_path):
     spec.loader.exec_module(module)
     assert module.main([str(nb)]) == 0
     assert "07" in report.load_times(fast=True)
+
+
+def test_doctor_fails_when_the_data_folder_is_not_writable(monkeypatch, tmp_path, capsys):
+    import os
+
+    if os.geteuid() == 0:  # root writes anywhere: make the folder a file instead
+        blocked = tmp_path / "file"
+        blocked.write_text("x")
+        monkeypatch.setenv("COURSE_DATA_DIR", str(blocked / "data"))
+    else:
+        blocked = tmp_path / "ro"
+        blocked.mkdir(mode=0o500)
+        monkeypatch.setenv("COURSE_DATA_DIR", str(blocked))
+    assert main(["doctor"]) == 1
+    out = capsys.readouterr().out
+    assert "data folder" in out and "not writable" in out and "COURSE_DATA_DIR" in out
+
+
+def test_a_value_equal_to_its_target_passes(data):
+    assert report.record("08", "acc", 0.98, 0.98, device="cpu")
+    assert report.record("15", "diff", 1e-4, 1e-4, higher_is_better=False, device="cpu")
+    assert not report.record("15", "diff", 1.0001e-4, 1e-4, higher_is_better=False, device="cpu")
