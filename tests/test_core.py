@@ -94,3 +94,18 @@ def test_data_dir_from_env(monkeypatch, tmp_path):
 def test_data_dir_default_is_repo_data(monkeypatch):
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
     assert config.data_dir() == config.REPO_ROOT / "data"
+
+
+def test_import_and_report_do_not_import_torch(tmp_path):
+    """`import course_lib` and `python -m course_lib report` stay light (no torch: ~1 s, not ~800 MB)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, runpy; import course_lib; assert 'torch' not in sys.modules, 'import'; "
+            "sys.argv = ['course_lib', 'report']\n"
+            "try:\n    runpy.run_module('course_lib', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+            "assert 'torch' not in sys.modules, 'report'\n"
+            "from course_lib import get_device; assert get_device().type in ('cpu', 'cuda', 'mps')")
+    env = {**__import__("os").environ, "COURSE_DATA_DIR": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
