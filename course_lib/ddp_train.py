@@ -6,7 +6,12 @@ One script runs as one process (plain ``python -m course_lib.ddp_train``) or as 
 the gradients, so every process takes the same step a single process would take on the
 whole global batch. Rank 0 alone writes the checkpoint (atomically, via ``save_checkpoint``).
 
-Backend: NCCL when every process can have its own CUDA GPU, else gloo on the CPU.
+Device (``--device``): ``cuda`` gives every process its own GPU and uses the NCCL backend; ``cpu``
+uses gloo; ``auto`` (the default) picks ``cuda`` only when there is one GPU per local process.
+Compare runs only on the same device kind: a 1-process run on a GPU and a 2-process run on the
+CPU differ by far more than summation order. On CUDA, TF32 is switched off so that float32 means
+float32 (TF32 matmuls keep only 10 mantissa bits).
+On native Windows, torchrun (torch >= 2.4) needs ``USE_LIBUV=0`` in the environment.
 Several machines: run the same command on each with ``--nnodes=N --node_rank=i
 --rdzv_backend=c10d --rdzv_endpoint=HOST:PORT`` instead of ``--standalone``.
 
@@ -41,14 +46,35 @@ def build_model() -> nn.Module:
     )
 
 
-def setup() -> tuple[int, int, torch.device]:
+def choose_device_kind(requested: str = "auto", local_world_size: int = 1) -> str:
+    """``"cuda"`` or ``"cpu"`` for this job: every local process needs a GPU of its own for CUDA.
+
+    >>> choose_device_kind("cpu", 2)
+    'cpu'
+    """
+    gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if requested == "cpu":
+        return "cpu"
+    if requested == "cuda":
+        if gpus < local_world_size:
+            raise SystemExit(f"--device cuda needs one GPU per process: {local_world_size} processes on this "
+                             f"machine but {gpus} GPU(s). Use fewer processes or --device cpu.")
+        return "cuda"
+    if requested != "auto":
+        raise SystemExit(f"--device must be auto, cpu or cuda, not {requested!r}")
+    return "cuda" if gpus >= local_world_size > 0 and os.environ.get("COURSE_DEVICE", "") != "cpu" else "cpu"
+
+
+def setup(requested: str = "auto") -> tuple[int, int, torch.device]:
     """Join the process group if launched by torchrun; return (rank, world_size, device)."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
-    use_cuda = torch.cuda.is_available() and torch.cuda.device_count() >= int(
-        os.environ.get("LOCAL_WORLD_SIZE", "1")) and os.environ.get("COURSE_DEVICE", "") != "cpu"
+    use_cuda = choose_device_kind(requested, int(os.environ.get("LOCAL_WORLD_SIZE", "1"))) == "cuda"
     device = torch.device(f"cuda:{local_rank}") if use_cuda else torch.device("cpu")
+    if use_cuda:  # float32 really means float32: no TF32 matmuls or convolutions
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     if world > 1:
         if use_cuda:
             torch.cuda.set_device(device)
@@ -61,7 +87,7 @@ def train(args: argparse.Namespace) -> dict:
     from .checkpoint import save_checkpoint
     from .data import load_mnist5k
 
-    rank, world, device = setup()
+    rank, world, device = setup(args.device)
     if args.batch_size % world:
         raise SystemExit(f"--batch-size {args.batch_size} must be divisible by the {world} processes")
     torch.manual_seed(args.seed)  # identical initial weights everywhere (DDP also broadcasts rank 0's)
@@ -108,6 +134,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--samples", type=int, default=2048, help="training images to use")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default="", help="checkpoint path written by rank 0")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
+                   help="cuda: one GPU per process (NCCL); cpu: gloo; auto: cuda if there are enough GPUs")
     return p.parse_args(argv)
 
 
