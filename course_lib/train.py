@@ -49,10 +49,16 @@ class History:
         return len(self.records)
 
     def __getitem__(self, key: str) -> list:
+        """One column; ``nan`` for epochs that lack it (e.g. a metric added on resume).
+
+        A key that no epoch has is a ``KeyError`` (a typo must not read as a column of NaN).
+        """
+        if self.records and not any(key in r for r in self.records):
+            raise KeyError(f"{key!r} is not in the history; columns: {', '.join(self.keys())}")
         return [r.get(key, math.nan) for r in self.records]
 
     def keys(self) -> list[str]:
-        return list(self.records[0]) if self.records else []
+        return list(dict.fromkeys(k for r in self.records for k in r))
 
     def append(self, record: dict) -> None:
         self.records.append(dict(record))
@@ -144,7 +150,10 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: M
                     output = model(*inputs)
                     loss = loss_fn(output, target)
             except RuntimeError as err:
-                raise _same_device_hint(err, device) from err
+                hinted = _same_device_hint(err, device)
+                if hinted is err:
+                    raise  # not a device problem: the original error, unchanged
+                raise hinted from err
             loss_value = _check_loss(loss, epoch, step)
             if training:
                 optimizer.zero_grad(set_to_none=True)
@@ -185,6 +194,74 @@ def evaluate(model: nn.Module, loader: Iterable, *, loss_fn: Callable | None = N
     return _run_epoch(model, loader, loss_fn or nn.CrossEntropyLoss(), metrics or {}, device)
 
 
+def _check_optimizer(model: nn.Module, optimizer: torch.optim.Optimizer) -> None:
+    """The optimizer must update this model's parameters (not those of a model built earlier)."""
+    own = {id(p) for p in model.parameters()}
+    given = [p for group in optimizer.param_groups for p in group["params"]]
+    foreign = sum(id(p) not in own for p in given)
+    if foreign:
+        raise ValueError(f"The optimizer holds {foreign} of {len(given)} parameter tensors that do not "
+                         "belong to this model, so fit would not train it. Build the optimizer from this "
+                         "model, after creating (or re-creating) it: torch.optim.AdamW(model.parameters()).")
+
+
+def _check_checkpoint_path(path: str | Path | None, resume: bool) -> Path | None:
+    """Fail before the first epoch, not after it, on a checkpoint path that cannot work."""
+    if path is None:
+        return None
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"checkpoint_path={str(path)!r} is a directory; give a file name such as "
+                                f"{str(path / 'last.pt')!r}.")
+    if path.exists() and not resume:
+        raise FileExistsError(f"{path} already holds a checkpoint and resume=False would overwrite it. "
+                              "Pass resume=True to continue that run, or delete the file / choose another "
+                              "path to start a new one.")
+    return path
+
+
+def _amp_context(device: torch.device, amp: bool | str) -> tuple[Any, Callable[[], Any]]:
+    """(GradScaler or None, autocast factory): float16 + scaler on CUDA, bfloat16 elsewhere."""
+    use_amp = device.type == "cuda" if amp == "auto" else bool(amp)
+    scaler = torch.amp.GradScaler(device.type) if use_amp and device.type == "cuda" else None
+    amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
+
+    def autocast():
+        return torch.autocast(device.type, dtype=amp_dtype) if use_amp else nullcontext()
+
+    return scaler, autocast
+
+
+def _resume(path: Path, *, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
+            device: torch.device, generator: torch.Generator | None, epochs: int,
+            patience: int | None) -> tuple[History, dict | None, int]:
+    """Load a checkpoint that :func:`fit` wrote; return (history, best weights, first epoch to run)."""
+    payload = load_checkpoint(path, model=model, optimizer=optimizer, scheduler=scheduler,
+                              map_location=device, restore_rng=True, generator=generator)
+    if "history" not in payload.get("extra", {}) or payload.get("epoch") is None:
+        raise ValueError(f"{path} was not written by fit() (it has no training history), so fit cannot "
+                         "resume it. Load it with course_lib.checkpoint.load_checkpoint instead, or pass a "
+                         "new checkpoint_path.")
+    history = History.from_dict(payload["extra"]["history"])
+    start = payload["epoch"] + 1
+    if patience is not None and history.best_epoch is not None \
+            and payload["epoch"] - history.best_epoch >= patience:
+        start = epochs + 1  # that run had already stopped early: do not train it further
+    return history, payload["extra"].get("best_state"), start
+
+
+def _step_scheduler(scheduler: Any, record: dict, monitor: str) -> None:
+    if scheduler is None:
+        return
+    if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+        if monitor not in record:
+            raise ValueError(f"ReduceLROnPlateau needs the monitored value {monitor!r}, which is not in the "
+                             f"epoch record (keys: {', '.join(record)}). Pass monitor= one of those keys.")
+        scheduler.step(record[monitor])
+    else:
+        scheduler.step()
+
+
 def fit(model: nn.Module, train_loader: Iterable, *, epochs: int,
         optimizer: torch.optim.Optimizer | None = None, loss_fn: Callable | None = None,
         val_loader: Iterable | None = None, metrics: Mapping[str, Metric] | None = None,
@@ -204,63 +281,47 @@ def fit(model: nn.Module, train_loader: Iterable, *, epochs: int,
     * ``restore_best``: load the weights of the best epoch at the end.
     * ``checkpoint_path``: save the full state after every epoch; with ``resume=True`` an
       existing checkpoint is loaded and training continues after its epoch — on the CPU the
-      result is bitwise identical to an uninterrupted run.
+      result is bitwise identical to an uninterrupted run. An existing file is never
+      overwritten with ``resume=False``.
     * ``callbacks``: ``cb(epoch, record, model)``; returning True stops training.
     """
     device = device or get_device()
     model.to(device)
     optimizer = optimizer or torch.optim.AdamW(model.parameters(), lr=1e-3)
+    _check_optimizer(model, optimizer)
+    checkpoint_path = _check_checkpoint_path(checkpoint_path, resume)
+    callbacks = list(callbacks)  # a generator would be used up after the first epoch
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     metrics = dict(metrics or {})
     mode = mode or ("min" if "loss" in monitor else "max")
     if monitor.startswith("val_") and val_loader is None:
         monitor = "train" + monitor[3:]
     history = History(monitor=monitor, mode=mode)
-
-    use_amp = device.type == "cuda" if amp == "auto" else bool(amp)
-    scaler = torch.amp.GradScaler(device.type) if use_amp and device.type == "cuda" else None
-    amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
-
-    def autocast():
-        return torch.autocast(device.type, dtype=amp_dtype) if use_amp else nullcontext()
-
+    scaler, autocast = _amp_context(device, amp)
     generator = getattr(train_loader, "generator", None)
-    start = 1
-    best_state: dict | None = None
-    if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
-        payload = load_checkpoint(checkpoint_path, model=model, optimizer=optimizer,
-                                  scheduler=scheduler, map_location=device, restore_rng=True,
-                                  generator=generator)
-        history = History.from_dict(payload["extra"]["history"])
-        best_state = payload["extra"].get("best_state")
-        start = payload["epoch"] + 1
-        if patience is not None and history.best_epoch is not None \
-                and payload["epoch"] - history.best_epoch >= patience:
-            start = epochs + 1  # that run had already stopped early: do not train it further
+    start, best_state = 1, None
+    if resume and checkpoint_path is not None and checkpoint_path.exists():
+        history, best_state, start = _resume(checkpoint_path, model=model, optimizer=optimizer,
+                                             scheduler=scheduler, device=device, generator=generator,
+                                             epochs=epochs, patience=patience)
 
     bar = tqdm(range(start, epochs + 1), desc="epochs", disable=not progress, leave=False)
     for epoch in bar:
         t0 = time.perf_counter()
         train = _run_epoch(model, train_loader, loss_fn, metrics, device, optimizer=optimizer,
                            grad_clip=grad_clip, scaler=scaler, autocast=autocast, epoch=epoch)
-        record: dict[str, float] = {"epoch": epoch}
-        record.update({f"train_{k}": v for k, v in train.items()})
+        record: dict[str, float] = {"epoch": epoch, **{f"train_{k}": v for k, v in train.items()}}
         if val_loader is not None:
             val = _run_epoch(model, val_loader, loss_fn, metrics, device, epoch=epoch)
             record.update({f"val_{k}": v for k, v in val.items()})
         record["lr"] = optimizer.param_groups[0]["lr"]
-        if scheduler is not None:
-            if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                scheduler.step(record[monitor])
-            else:
-                scheduler.step()
+        _step_scheduler(scheduler, record, monitor)
         record["seconds"] = time.perf_counter() - t0
         history.append(record)
         if monitor not in record and (patience is not None or restore_best):
             raise ValueError(f"monitor={monitor!r} is not in the epoch record (keys: {', '.join(record)}). "
                              "Pass a metric under that name via metrics={...}, or pick one of the keys.")
-        improved = history.best_epoch == epoch
-        if improved and (restore_best or patience is not None):
+        if history.best_epoch == epoch and (restore_best or patience is not None):
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
         bar.set_postfix({k: f"{v:.3f}" for k, v in record.items() if k.endswith(("loss", "acc"))})
         if checkpoint_path is not None:
@@ -268,9 +329,7 @@ def fit(model: nn.Module, train_loader: Iterable, *, epochs: int,
                             epoch=epoch, generator=generator,
                             extra={"history": history.to_dict(), "best_state": best_state})
         stop = any(cb(epoch, record, model) is True for cb in callbacks)
-        if patience is not None and epoch - (history.best_epoch or epoch) >= patience:
-            stop = True
-        if stop:
+        if stop or (patience is not None and epoch - (history.best_epoch or epoch) >= patience):
             break
     bar.close()
     if restore_best and best_state is not None:

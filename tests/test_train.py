@@ -143,3 +143,110 @@ def test_unknown_monitor_is_a_clear_error():
     train, val = loaders()
     with pytest.raises(ValueError, match="not in the epoch record"):
         fit(make_model(), train, val_loader=val, epochs=3, patience=1, monitor="val_acc", progress=False)
+
+
+def test_optimizer_of_another_model_is_refused():
+    train, _ = loaders()
+    old = make_model()
+    model = make_model()  # re-created after the optimizer: a classic notebook mistake
+    with pytest.raises(ValueError, match="do not belong to this model"):
+        fit(model, train, epochs=1, optimizer=torch.optim.SGD(old.parameters(), lr=0.1), progress=False)
+
+
+def test_checkpoint_path_problems_fail_before_training(tmp_path):
+    train, _ = loaders()
+    calls = []
+    with pytest.raises(IsADirectoryError, match="last.pt"):
+        fit(make_model(), train, epochs=1, checkpoint_path=tmp_path, progress=False,
+            callbacks=[lambda *a: calls.append(a)])
+    existing = tmp_path / "ck.pt"
+    existing.write_bytes(b"a previous run")
+    with pytest.raises(FileExistsError, match="resume=True"):
+        fit(make_model(), train, epochs=1, checkpoint_path=existing, progress=False,
+            callbacks=[lambda *a: calls.append(a)])
+    assert calls == [] and existing.read_bytes() == b"a previous run"
+
+
+def test_resume_from_a_plain_checkpoint_is_explained(tmp_path):
+    from course_lib.checkpoint import save_checkpoint
+
+    path = tmp_path / "plain.pt"
+    save_checkpoint(path, model=make_model(), epoch=3)
+    train, _ = loaders()
+    with pytest.raises(ValueError, match="not written by fit"):
+        fit(make_model(), train, epochs=5, checkpoint_path=path, resume=True, progress=False)
+
+
+def test_callbacks_from_a_generator_run_every_epoch():
+    train, _ = loaders()
+    seen = []
+    callbacks = (cb for cb in [lambda epoch, record, model: seen.append(epoch)])
+    fit(make_model(), train, epochs=3, progress=False, callbacks=callbacks)
+    assert seen == [1, 2, 3]
+
+
+def test_reduce_lr_on_plateau_uses_the_monitor_and_explains_a_missing_one():
+    train, val = loaders()
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    # Monitoring the lr itself in mode="max": it never rises, so from epoch 2 on every epoch is a
+    # plateau and the lr halves (the record holds the lr each epoch trained with).
+    sched = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, mode="max", patience=0, factor=0.5)
+    h = fit(model, train, val_loader=val, epochs=4, optimizer=opt, scheduler=sched, monitor="lr",
+            progress=False)
+    assert h["lr"] == [0.1, 0.1, 0.05, 0.025]
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau needs"):
+        fit(model, train, val_loader=val, epochs=1, optimizer=opt, monitor="val_f1", progress=False,
+            scheduler=torch.optim.lr_scheduler.ReduceLROnPlateau(opt))
+
+
+def test_grad_clip_bounds_the_gradient_norm_at_each_step():
+    train, _ = loaders()
+    model = make_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.5)
+    norms = []
+    step = opt.step
+
+    def spy(*args, **kwargs):
+        norms.append(torch.norm(torch.stack([p.grad.norm() for p in model.parameters()])).item())
+        return step(*args, **kwargs)
+
+    opt.step = spy
+    fit(model, train, epochs=1, optimizer=opt, grad_clip=0.01, progress=False, device=torch.device("cpu"))
+    assert norms and max(norms) <= 0.01 + 1e-6
+
+
+def test_amp_on_the_cpu_runs_the_forward_pass_in_bfloat16():
+    dtypes = []
+
+    class Probe(nn.Linear):
+        def forward(self, x):
+            out = super().forward(x)
+            dtypes.append(out.dtype)
+            return out
+
+    train, _ = loaders()
+    fit(Probe(8, 2), train, epochs=1, amp=True, progress=False, device=torch.device("cpu"))
+    fit(Probe(8, 2), train, epochs=1, amp="auto", progress=False, device=torch.device("cpu"))
+    n = len(dtypes) // 2
+    assert set(dtypes[:n]) == {torch.bfloat16} and set(dtypes[n:]) == {torch.float32}
+
+
+def test_an_unrelated_error_is_raised_unchanged():
+    class Broken(nn.Linear):
+        def forward(self, x):
+            raise RuntimeError("mat1 and mat2 shapes cannot be multiplied (32x8 and 7x2)")
+
+    train, _ = loaders()
+    with pytest.raises(RuntimeError, match="shapes cannot be multiplied") as err:
+        fit(Broken(8, 2), train, epochs=1, progress=False)
+    assert err.value.__cause__ is None  # not its own cause
+
+
+def test_history_typo_is_a_key_error():
+    h = History([{"epoch": 1, "val_loss": 0.5}, {"epoch": 2, "val_loss": 0.4, "val_acc": 0.9}])
+    assert h["val_acc"][0] != h["val_acc"][0] and h["val_acc"][1] == 0.9  # nan where an epoch lacks it
+    with pytest.raises(KeyError, match="val_los"):
+        h["val_los"]
