@@ -7,6 +7,9 @@ LAB_ARGS ?=
 # Jupyter refuses to run as root unless told to (containers, CI); allow it there only.
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 FAST ?= 1
+# Test runs keep their data (caches, models, results, times) apart from the learner's data/: a fast-mode
+# `make test` must never overwrite a model a learner trained in full mode, nor delete their runs.
+RUN_DATA ?= $(CURDIR)/data/test-run
 
 .PHONY: install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean
 
@@ -24,22 +27,22 @@ lab: install
 
 test: install
 	$(BIN)/ruff check course_lib tests benchmarks scripts conftest.py
-	COURSE_FAST=$(FAST) $(BIN)/python -m pytest
-	$(BIN)/python -m course_lib report
+	COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m course_lib report
 
 unit: install
 	$(BIN)/python -m pytest course_lib tests
 
 run-all: install
-	COURSE_FAST=$(FAST) $(BIN)/python -m pytest notebooks
-	$(BIN)/python -m course_lib report
-	$(BIN)/python scripts/update_readme.py
+	COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest notebooks
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m course_lib report
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python scripts/update_readme.py
 
 report: install
-	$(BIN)/python -m course_lib report
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m course_lib report
 
 readme: install
-	$(BIN)/python scripts/update_readme.py
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python scripts/update_readme.py
 
 doctor: install
 	$(BIN)/python -m course_lib doctor
@@ -54,4 +57,4 @@ test-torchtext:
 	bash scripts/test_torchtext.sh
 
 clean:
-	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times.json
+	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run

@@ -57,7 +57,9 @@ def main(argv: list[str]) -> int:
     if times:
         print(f"times written to {save_times(times)}")
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+        from course_lib.files import atomic_write
+
+        atomic_write(args.json, json.dumps(rows, indent=1))
     return 1 if any(r["error"] for r in rows) else 0
 
 

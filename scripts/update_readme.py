@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from course_lib.files import atomic_write
 from course_lib.report import SYLLABUS, latest, load_results, load_times
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +59,7 @@ def main(argv: list[str]) -> int:
     new = f"{head}{START}\n{syllabus_table()}\n{END}{tail}"
     if "--check" in argv:
         return 0 if new == text else 1
-    readme.write_text(new, encoding="utf-8")
+    atomic_write(readme, new)
     print("README syllabus updated.")
     return 0
 

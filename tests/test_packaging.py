@@ -105,3 +105,13 @@ def test_make_lab_serves_jupyterlab(tmp_path):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+def test_make_test_keeps_its_data_apart_from_the_learners():
+    """`make test`/`make run-all` write models, caches and results to data/test-run, never data/ itself."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^RUN_DATA \?= \$\(CURDIR\)/data/test-run$", makefile, re.M)
+    for target in ("test", "run-all"):
+        body = re.search(rf"^{target}:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1)
+        runs = [line for line in body.splitlines() if "python -m pytest" in line]
+        assert runs and all("COURSE_DATA_DIR=$(RUN_DATA)" in line for line in runs), target
