@@ -47,3 +47,17 @@ def test_concurrent_writers_never_mix_their_data(tmp_path):
         t.join()
     assert target.read_text() in payloads  # one whole payload, never a mix
     assert [p.name for p in tmp_path.iterdir()] == ["shared.txt"]
+
+
+def test_permissions_are_those_of_a_plain_write_not_private(tmp_path):
+    import os
+    import stat
+
+    fresh = tmp_path / "fresh.txt"
+    atomic_write(fresh, "x")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    assert stat.S_IMODE(fresh.stat().st_mode) == stat.S_IMODE(plain.stat().st_mode)
+    os.chmod(plain, 0o640)
+    atomic_write(plain, "y")  # replacing a file keeps its mode
+    assert stat.S_IMODE(plain.stat().st_mode) == 0o640
