@@ -31,7 +31,8 @@ from torch import nn
 from .metrics import roc_auc
 
 __all__ = ["GraphData", "from_networkx", "to_undirected", "normalized_adjacency",
-           "adjacency_for_device", "GCNLayer", "GCN", "negative_sampling", "EdgeSplit",
+           "adjacency_for_device", "supports_sparse_mm", "dense_adjacency_bytes", "MAX_DENSE_NODES",
+           "GCNLayer", "GCN", "negative_sampling", "EdgeSplit",
            "split_edges", "link_roc_auc", "precision_at_k", "recall_at_k", "pairs_to_dense"]
 
 
@@ -178,9 +179,43 @@ def normalized_adjacency(edge_index: torch.Tensor, num_nodes: int, *,
                                    (num_nodes, num_nodes), is_coalesced=True, check_invariants=False)
 
 
-def adjacency_for_device(adj: torch.Tensor, device: torch.device | str) -> torch.Tensor:
-    """Move a sparse adjacency to ``device``; fall back to a dense copy (with a warning) on a
-    backend that cannot multiply sparse matrices (some Apple MPS builds).
+#: The largest graph whose adjacency :func:`adjacency_for_device` will densify on a backend without
+#: sparse products: a float32 8,192 × 8,192 matrix is 256 MiB. A 100,000-node graph would need 40 GB.
+MAX_DENSE_NODES = 8192
+
+
+def supports_sparse_mm(device: torch.device | str) -> bool:
+    """Whether ``torch.sparse.mm`` (sparse COO × dense) works on ``device`` in this PyTorch build.
+
+    CPU and CUDA support it; some Apple MPS builds do not. Tries a 2×2 product once.
+
+    >>> supports_sparse_mm("cpu")
+    True
+    """
+    device = torch.device(device)
+    try:
+        eye = torch.eye(2).to_sparse().to(device)
+        torch.sparse.mm(eye, torch.ones(2, 1, device=device))
+        return True
+    except (RuntimeError, NotImplementedError, TypeError):
+        return False
+
+
+def dense_adjacency_bytes(num_nodes: int) -> int:
+    """Memory of a dense float32 ``num_nodes × num_nodes`` adjacency, in bytes.
+
+    >>> dense_adjacency_bytes(100_000) / 1e9
+    40.0
+    """
+    return 4 * int(num_nodes) ** 2
+
+
+def adjacency_for_device(adj: torch.Tensor, device: torch.device | str, *,
+                         max_dense_nodes: int = MAX_DENSE_NODES) -> torch.Tensor:
+    """Move a sparse adjacency to ``device``; on a backend that cannot multiply sparse matrices
+    (some Apple MPS builds) fall back to a dense copy, with a warning, but only for graphs of at
+    most ``max_dense_nodes`` nodes: a larger one raises ``MemoryError`` instead of allocating
+    ``4 N²`` bytes (keep such a graph's adjacency on the CPU, or sample sub-graphs).
 
     >>> adjacency_for_device(torch.eye(2).to_sparse(), "cpu").is_sparse
     True
@@ -188,14 +223,18 @@ def adjacency_for_device(adj: torch.Tensor, device: torch.device | str) -> torch
     device = torch.device(device)
     if not adj.is_sparse:
         return adj.to(device)
-    try:
-        moved = adj.to(device)
-        torch.sparse.mm(moved, torch.ones(moved.shape[1], 1, device=device))
-        return moved
-    except (RuntimeError, NotImplementedError, TypeError):
-        warnings.warn(f"Sparse matrix products are not supported on {device.type} here; using a "
-                      "dense adjacency instead (fine for small graphs).", stacklevel=2)
-        return adj.to_dense().to(device)
+    if supports_sparse_mm(device):
+        return adj.to(device)
+    n = adj.shape[0]
+    if max(adj.shape) > max_dense_nodes:
+        raise MemoryError(
+            f"Sparse matrix products are not supported on {device.type} here, and a dense "
+            f"{adj.shape[0]:,} × {adj.shape[1]:,} adjacency would need "
+            f"{dense_adjacency_bytes(max(adj.shape)) / 2**30:.1f} GiB (limit: {max_dense_nodes:,} nodes, "
+            f"max_dense_nodes). Keep this graph on the CPU: adjacency_for_device(adj, 'cpu').")
+    warnings.warn(f"Sparse matrix products are not supported on {device.type} here; using a "
+                  f"dense adjacency ({n} × {n}) instead (fine for small graphs).", stacklevel=2)
+    return adj.to_dense().to(device)
 
 
 # --------------------------------------------------------------------------- GCN

@@ -11,8 +11,10 @@ import torch
 
 from course_lib.graphs import (
     GCN,
+    MAX_DENSE_NODES,
     GCNLayer,
     adjacency_for_device,
+    dense_adjacency_bytes,
     from_networkx,
     link_roc_auc,
     negative_sampling,
@@ -21,6 +23,7 @@ from course_lib.graphs import (
     precision_at_k,
     recall_at_k,
     split_edges,
+    supports_sparse_mm,
     to_undirected,
 )
 
@@ -303,3 +306,40 @@ def test_adjacency_for_device_falls_back_to_dense_with_a_warning(monkeypatch):
         dense = adjacency_for_device(adj, "cpu")
     assert not dense.is_sparse
     torch.testing.assert_close(dense, adj.to_dense())
+
+
+def _no_sparse_mm(monkeypatch):
+    def unsupported(*args, **kwargs):
+        raise NotImplementedError("sparse mm not supported on this backend")
+
+    monkeypatch.setattr(torch.sparse, "mm", unsupported)
+
+
+def test_supports_sparse_mm_detects_a_backend_without_sparse_products(monkeypatch):
+    assert supports_sparse_mm("cpu")
+    _no_sparse_mm(monkeypatch)
+    assert not supports_sparse_mm("cpu")
+
+
+def test_adjacency_for_device_never_densifies_a_large_graph(monkeypatch):
+    """The dense fallback of a 100,000-node graph would allocate 40 GB: it must refuse, clearly."""
+    n = 100_000
+    ring = torch.stack([torch.arange(n), (torch.arange(n) + 1) % n])
+    adj = normalized_adjacency(to_undirected(ring, n), n)
+    _no_sparse_mm(monkeypatch)
+    to_dense_calls = []
+    monkeypatch.setattr(torch.Tensor, "to_dense", lambda self, *a, **k: to_dense_calls.append(1))
+    with pytest.raises(MemoryError, match=r"37\.3 GiB.*adjacency_for_device\(adj, 'cpu'\)"):
+        adjacency_for_device(adj, "cpu")
+    assert not to_dense_calls
+    assert dense_adjacency_bytes(n) == 40_000_000_000
+
+
+def test_adjacency_for_device_dense_fallback_limit_is_inclusive_and_configurable(monkeypatch):
+    _no_sparse_mm(monkeypatch)
+    small = normalized_adjacency(to_undirected(EDGES_4, 4), 4)
+    with pytest.warns(UserWarning, match=r"dense adjacency \(4 × 4\)"):
+        assert adjacency_for_device(small, "cpu", max_dense_nodes=4).shape == (4, 4)
+    with pytest.raises(MemoryError, match="limit: 3 nodes"):
+        adjacency_for_device(small, "cpu", max_dense_nodes=3)
+    assert MAX_DENSE_NODES ** 2 * 4 <= 2**28          # the default costs at most 256 MiB
