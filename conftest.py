@@ -28,7 +28,8 @@ def pytest_runtest_call(item):
     """A doctest must not change the environment: it would change every later test and notebook
     (a doctest that set COURSE_FAST=1 once made `make test FAST=0` run in fast mode)."""
     def env() -> dict[str, str]:
-        return {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}
+        # The course's own switches (libraries such as scikit-learn set others when imported).
+        return {k: v for k, v in os.environ.items() if k.startswith("COURSE_") or k == "MPLBACKEND"}
 
     before = env() if isinstance(item, DoctestItem) else None
     result = yield
