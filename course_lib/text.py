@@ -24,6 +24,7 @@ tweet pipeline (:func:`encode_tweets`) and :class:`RNNClassifier`, which noteboo
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 import re
@@ -40,9 +41,10 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 __all__ = [
     "STOP_WORDS", "KEPT_STOP_WORDS", "EncodedTweets", "RNNClassifier", "Vocab",  # noqa: F822
+    "BucketBatchSampler", "PositionalEncoding",
     "build_vocab_from_iterator", "clean_tweet", "encode", "encode_tweets", "get_tokenizer",
-    "load_word_vectors", "make_pad_collate", "pad_collate", "remove_stop_words", "vectors_for_vocab",
-    "vocab",
+    "load_word_vectors", "make_pad_collate", "near_duplicate_key", "pad_collate", "remove_stop_words",
+    "TfidfBaseline", "tfidf_logreg", "vectors_for_vocab", "vocab",
 ]
 
 # --------------------------------------------------------------------------------------------
@@ -335,6 +337,23 @@ def clean_tweet(text: str, url_token: str = "", mention_token: str = "") -> str:
     return " ".join(text.split())
 
 
+def near_duplicate_key(text: str) -> tuple[str, ...]:
+    """What two tweets must share to count as the same tweet: their cleaned *words*.
+
+    :func:`clean_tweet` (no URLs, @mentions, ``RT`` marker, HTML entities or debris), then
+    ``basic_english`` tokens (lower case) keeping only tokens with a letter or digit, and without
+    a stray ``rt``. Retweets, and copies that differ in a link, a mention, case or punctuation,
+    get the same key; :func:`course_lib.data.load_tweets` keeps one tweet per key, before splitting.
+
+    >>> near_duplicate_key("RT @united: Thanks!! http://t.co/abc") == near_duplicate_key("@delta thanks.")
+    True
+    >>> near_duplicate_key("not good") == near_duplicate_key("good, not")
+    False
+    """
+    tokens = _basic_english_normalize(clean_tweet(text))
+    return tuple(tok for tok in tokens if tok != "rt" and any(ch.isalnum() for ch in tok))
+
+
 #: Negations that scikit-learn's list counts as stop words but that flip a tweet's sentiment
 #: ("not good", "never again", "no legroom"): removing them would erase the very signal a
 #: sentiment classifier needs, so :data:`STOP_WORDS` keeps them in the text.
@@ -563,10 +582,23 @@ class EncodedTweets:
     tokenizer: Callable[[str], list[str]]
     classes: list[str]
     texts: Any
+    #: The ``(tokens, label)`` splits before indexing (token strings, for TF-IDF baselines).
+    tokens: Any = None
 
     @property
     def pad_index(self) -> int:
         return self.vocab["<pad>"]
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the split (loader version, seed, every text and label) and the vocabulary.
+
+        Save it with a trained model; reuse the model only where the fingerprint matches, so a model
+        trained on another split or vocabulary is never evaluated on this test set by mistake.
+        """
+        digest = hashlib.sha256(str(getattr(self.texts, "stats", {}).get("fingerprint", "")).encode())
+        digest.update("\n".join(self.vocab.get_itos()).encode())
+        return digest.hexdigest()[:16]
 
 
 def encode_tweets(seed: int = 0, min_freq: int = 2) -> EncodedTweets:
@@ -585,7 +617,55 @@ def encode_tweets(seed: int = 0, min_freq: int = 2) -> EncodedTweets:
                                            specials=list(TWEET_SPECIALS))
     vocabulary.set_default_index(vocabulary["<unk>"])
     train, val, test = ([(vocabulary(tokens), label) for tokens, label in part] for part in tokenized)
-    return EncodedTweets(train, val, test, vocabulary, tokenizer, list(splits.classes), splits)
+    return EncodedTweets(train, val, test, vocabulary, tokenizer, list(splits.classes), splits, tokenized)
+
+
+@dataclass
+class TfidfBaseline:
+    """A fitted TF-IDF + logistic-regression classifier (see :func:`tfidf_logreg`)."""
+
+    vectorizer: Any
+    model: Any
+    C: float
+    val_accuracy: dict[float, float]
+
+    def predict(self, token_lists: Iterable[Sequence[str]]) -> Any:
+        """Predicted class of each token list (a NumPy array)."""
+        return self.model.predict(self.vectorizer.transform(list(token_lists)))
+
+
+def tfidf_logreg(train: Sequence[tuple[Sequence[str], int]], val: Sequence[tuple[Sequence[str], int]],
+                 Cs: Sequence[float] = (0.5, 1.0, 2.0, 4.0), min_df: int = 2,
+                 seed: int = 0) -> TfidfBaseline:
+    """The baseline of notebooks 11 and 12: TF-IDF features + logistic regression.
+
+    ``train``/``val`` are lists of ``(tokens, label)``. Words in at least ``min_df`` training
+    texts become features, weighted by sublinear term frequency × inverse document frequency
+    (the vectorizer is fit on the training texts only). The inverse regularisation strength
+    ``C`` is chosen from ``Cs`` by **validation** accuracy; the test set plays no part.
+    The ``saga`` solver (stochastic, suited to large sparse inputs) is seeded.
+
+    >>> base = tfidf_logreg([(["good"], 1), (["bad"], 0)] * 5, [(["good"], 1), (["bad"], 0)], Cs=(1.0,))
+    >>> base.predict([["good", "good"], ["bad"]]).tolist(), base.C
+    ([1, 0], 1.0)
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(analyzer=list, min_df=min_df, sublinear_tf=True)
+    x_train = vectorizer.fit_transform([tokens for tokens, _ in train])
+    x_val = vectorizer.transform([tokens for tokens, _ in val])
+    y_train = [label for _, label in train]
+    y_val = torch.as_tensor([label for _, label in val])
+    best: tuple[float, float, Any] | None = None
+    scores: dict[float, float] = {}
+    for C in Cs:
+        model = LogisticRegression(C=C, solver="saga", max_iter=1000, random_state=seed).fit(x_train, y_train)
+        scores[C] = float((torch.as_tensor(model.predict(x_val)) == y_val).float().mean())
+        if best is None or scores[C] > best[0]:
+            best = (scores[C], C, model)
+    assert best is not None, "Cs must hold at least one value"
+    return TfidfBaseline(vectorizer, best[2], best[1], scores)
 
 
 class RNNClassifier(nn.Module):

@@ -31,9 +31,63 @@ def test_tweets_deduplicated_before_split():
     s = sources.load_tweets(seed=0)
     texts = [" ".join(t.split()).lower() for part in s for t, _ in part]
     assert len(texts) == len(set(texts)), "a duplicate tweet survived"
-    assert len(sources.read_tweets()) - len(texts) > 500  # the corpus has ~900 duplicates
+    assert len(sources.read_tweets()) - len(texts) > 3000  # ~3,400 copies and near-copies
     assert set(label for _, label in s.train) == {0, 1, 2}
     assert s.classes == ["negative", "neutral", "positive"]
+
+
+def test_tweets_no_near_duplicate_across_the_split():
+    """No validation or test tweet has the cleaned token sequence of a training tweet."""
+    from course_lib.text import clean_tweet, get_tokenizer, near_duplicate_key
+
+    tok = get_tokenizer("basic_english")
+    s = sources.load_tweets(seed=0)
+    tokens = [[tuple(tok(clean_tweet(t))) for t, _ in part] for part in s]
+    train_tokens = set(tokens[0])
+    for part in tokens[1:]:
+        assert not any(seq in train_tokens for seq in part)
+    # the loader's own key (words only) is stricter still, also between validation and test
+    train_keys = {near_duplicate_key(t) for t, _ in s.train}
+    val_keys = {near_duplicate_key(t) for t, _ in s.val}
+    assert not any(near_duplicate_key(t) in train_keys for t, _ in s.val)
+    seen_keys = train_keys | val_keys
+    assert not any(near_duplicate_key(t) in seen_keys for t, _ in s.test)
+
+
+def test_tweets_stats_count_duplicates_and_label_conflicts():
+    s = sources.load_tweets(seed=0)
+    st = s.stats
+    assert st["raw_tweets"] == len(sources.read_tweets())
+    assert st["kept"] == sum(s.sizes().values()) == s.info.size
+    assert st["groups"] - st["tied_groups_dropped"] == st["kept"]
+    assert st["conflicting_groups"] == st["majority_label_groups"] + st["tied_groups_dropped"]
+    assert 0 < st["conflicting_groups"] < st["duplicate_groups"] < st["groups"]
+    # raw-text deduplication (the loader's version 1) missed most near-copies
+    assert st["near_copies_missed_by_exact_text"] > 1000
+    assert st["version"] == sources.TWEETS_VERSION
+    again, other = sources.load_tweets(seed=0), sources.load_tweets(seed=1)
+    assert again.stats["fingerprint"] == st["fingerprint"] != other.stats["fingerprint"]
+    again.train.append(("mutating a returned split", 0))     # must not leak into the cache
+    assert sources.load_tweets(seed=0).sizes() == s.sizes()
+
+
+def test_tweets_conflicting_labels_majority_or_dropped(monkeypatch):
+    rows = [("@a Great flight http://t.co/1", 2, 1.0), ("@b great flight! http://t.co/2", 2, 1.0),
+            ("RT @c: GREAT flight", 0, 1.0),                         # 2 positive vs 1 negative
+            ("so so day", 1, 1.0), ("So so day!", 0, 1.0),            # tie: dropped
+            ("late again", 0, 1.0)]
+    monkeypatch.setattr(sources, "read_tweets", lambda: rows)
+    sources._deduplicated_tweets.cache_clear()
+    try:
+        kept, keys, counts = sources._deduplicated_tweets()
+    finally:
+        sources._deduplicated_tweets.cache_clear()
+    counts = dict(counts)
+    assert kept == (("@a Great flight http://t.co/1", 2), ("late again", 0))
+    assert keys == (("great", "flight"), ("late", "again"))
+    assert counts["duplicate_groups"] == 2 and counts["conflicting_groups"] == 2
+    assert counts["majority_label_groups"] == 1 and counts["tied_groups_dropped"] == 1
+    assert counts["near_copies_missed_by_exact_text"] == 3
 
 
 def test_en_fr_pairs_clean_and_split_by_source():

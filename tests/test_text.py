@@ -339,3 +339,51 @@ def test_rnn_classifier_rejects_unknown_cell():
 
     with pytest.raises(ValueError, match="gru' or 'lstm"):
         RNNClassifier(10, 2, cell="rnn")
+
+
+# ---------------------------------------------------------------------------------------------
+# Near-duplicate keys, the TF-IDF baseline, the data fingerprint
+# ---------------------------------------------------------------------------------------------
+
+def test_near_duplicate_key_merges_copies_only():
+    from course_lib.text import near_duplicate_key
+
+    same = ["RT @JetBlue: Our fleet's on fleek. http://t.co/NfjAuW16vZ",
+            "@JetBlue: Our fleet's on fleek! http://t.co/vw2v8GVnGq",
+            "our FLEET'S on fleek ... \ufffd_\ufffd", "( RT our fleet's on fleek"]
+    assert len({near_duplicate_key(t) for t in same}) == 1
+    assert near_duplicate_key(same[0]) == ("our", "fleet", "s", "on", "fleek")
+    # different words, or the same words in another order, stay apart
+    assert near_duplicate_key("not good, bad") != near_duplicate_key("not bad, good")
+    assert near_duplicate_key("great flight") != near_duplicate_key("great flights")
+    assert near_duplicate_key("") == () == near_duplicate_key("@united http://t.co/x !!!")
+
+
+def test_tfidf_logreg_chooses_c_on_validation():
+    from course_lib.text import tfidf_logreg
+
+    train = [(["good", "flight"], 1), (["great", "crew"], 1), (["bad", "delay"], 0),
+             (["awful", "delay"], 0), (["good", "crew"], 1), (["bad", "crew"], 0)] * 3
+    val = [(["good"], 1), (["delay"], 0), (["awful"], 0)]
+    base = tfidf_logreg(train, val, Cs=(0.01, 10.0))
+    assert set(base.val_accuracy) == {0.01, 10.0}
+    assert base.val_accuracy[base.C] == max(base.val_accuracy.values())
+    assert base.predict([["great", "good"], ["awful", "bad"], ["unseen"]]).tolist()[:2] == [1, 0]
+    again = tfidf_logreg(train, val, Cs=(0.01, 10.0))
+    assert (again.model.coef_ == base.model.coef_).all()             # seeded: same model twice
+
+
+def test_encoded_tweets_fingerprint_tracks_split_and_vocab():
+    from types import SimpleNamespace
+
+    from course_lib.text import EncodedTweets
+
+    def encoded(split_hash, itos):
+        return EncodedTweets([], [], [], Vocab(itos), get_tokenizer("basic_english"), ["a", "b"],
+                             SimpleNamespace(stats={"fingerprint": split_hash}))
+
+    base = encoded("abc", ["<pad>", "<unk>", "good"])
+    assert base.fingerprint == encoded("abc", ["<pad>", "<unk>", "good"]).fingerprint
+    assert len(base.fingerprint) == 16
+    assert base.fingerprint != encoded("abd", ["<pad>", "<unk>", "good"]).fingerprint
+    assert base.fingerprint != encoded("abc", ["<pad>", "<unk>", "bad"]).fingerprint

