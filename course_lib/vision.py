@@ -104,15 +104,23 @@ def mnist_cnn_path() -> Path:
 
 
 def load_mnist_cnn(path: str | os.PathLike | None = None, *, device: torch.device | str | None = None,
-                   missing_ok: bool = False) -> SmallCNN | None:
+                   missing_ok: bool = False, accept_fast: bool = True,
+                   trained_by: str | None = None) -> SmallCNN | None:
     """Load the MNIST :class:`SmallCNN` that notebook 08 trained, in eval mode.
 
     The checkpoint's ``extra`` dict (``arch``, ``classes``, ``input_shape``,
-    ``test_accuracy``) is attached to the model as ``model.info``. When the file does not
-    exist this raises ``FileNotFoundError`` saying to run notebook 08, or returns ``None`` with
-    ``missing_ok=True`` (so a later notebook can train a stand-in instead).
+    ``test_accuracy``, ``fast``, ``trained_by``) is attached to the model as ``model.info``.
+
+    A checkpoint is *refused* when it does not exist, when ``trained_by`` is given and differs
+    from the checkpoint's ``extra["trained_by"]`` (notebook 08 writes ``"08"``; notebook 15's
+    stand-in ``"15-standin"``), or when ``accept_fast=False`` and it was trained in fast mode
+    (``extra["fast"]``; an old checkpoint without the key counts as fast). A refused checkpoint
+    raises (``FileNotFoundError`` for a missing file saying to run notebook 08, ``ValueError``
+    otherwise, with the reason), or with ``missing_ok=True`` prints one line saying why and
+    returns ``None`` — so a later notebook can train a stand-in instead.
 
     >>> load_mnist_cnn("/no/such/file.pt", missing_ok=True) is None
+    No trained MNIST CNN at /no/such/file.pt (run notebook 08 first).
     True
     """
     from .checkpoint import load_checkpoint
@@ -120,6 +128,7 @@ def load_mnist_cnn(path: str | os.PathLike | None = None, *, device: torch.devic
     path = Path(path) if path is not None else mnist_cnn_path()
     if not path.exists():
         if missing_ok:
+            print(f"No trained MNIST CNN at {path} (run notebook 08 first).")
             return None
         raise FileNotFoundError(
             f"No trained MNIST CNN at {path}. Run notebooks/08_cnn_image_classification.ipynb "
@@ -128,6 +137,18 @@ def load_mnist_cnn(path: str | os.PathLike | None = None, *, device: torch.devic
     extra = payload.get("extra", {})
     if extra.get("arch", "SmallCNN") != "SmallCNN":
         raise ValueError(f"{path} holds a {extra.get('arch')!r}, not a SmallCNN.")
+    refusal = None
+    if trained_by is not None and extra.get("trained_by") != trained_by:
+        refusal = (f"the MNIST CNN at {path} was trained by {extra.get('trained_by')!r}, "
+                   f"not {trained_by!r}")
+    elif not accept_fast and extra.get("fast", True):
+        refusal = (f"the MNIST CNN at {path} was trained in fast mode (or does not say); "
+                   "rerun notebook 08 in full mode (COURSE_FAST=0)")
+    if refusal is not None:
+        if missing_ok:
+            print(f"Not using it: {refusal}.")
+            return None
+        raise ValueError(f"Refusing to load: {refusal}.")
     classes = extra.get("classes") or [str(d) for d in range(10)]
     in_channels = int((extra.get("input_shape") or [1])[0])
     model = SmallCNN(num_classes=len(classes), in_channels=in_channels)

@@ -53,12 +53,23 @@ def test_labels_match_nodules(slices):
     for i, s in enumerate(slices):
         assert s["label"] == i % 2
         assert s["mask"].any() == bool(s["label"])
+        lesions = ct.LesionParams()
         if s["label"]:
-            assert 1.8 <= s["nodule_radius"] <= 4.0 and -300 <= s["nodule_hu"] <= 60
+            assert lesions.radius_px[0] <= s["nodule_radius"] <= lesions.radius_px[1]
+            assert lesions.hu[0] <= s["nodule_hu"] <= lesions.hu[1]
+            assert lesions.partial_volume[0] <= s["partial_volume"] <= lesions.partial_volume[1]
             inside = s["phantom"][s["mask"]]
-            assert np.median(inside) > -500                     # denser than the lung around it
+            assert np.median(inside) > ct.HU["lung"] + 60       # denser than the lung around it
         else:
-            assert np.isnan(s["nodule_radius"])
+            assert np.isnan(s["nodule_radius"]) and np.isnan(s["partial_volume"])
+
+
+def test_lesions_are_nodules_not_masses():
+    """A nodule is at most 30 mm across; anything larger is a mass."""
+    params, lesions = ct.ScanParams(), ct.LesionParams()
+    assert 2 * lesions.radius_px[1] * params.pixel_mm <= 30
+    sizes = [ct.simulate_slice(11, i, nodule=True)["nodule_radius"] for i in range(6)]
+    assert max(sizes) * 2 * params.pixel_mm <= 30
 
 
 def test_noise_depends_on_dose():
@@ -89,3 +100,48 @@ def test_dataset_cache_and_determinism(tmp_path, monkeypatch):
     assert np.array_equal(c.images[:6], a.images)
     tr, va, te = c.split(val=0.25, test=0.25)
     assert sorted(np.concatenate([tr, va, te]).tolist()) == list(range(8))
+
+
+def test_cache_key_covers_settings_and_code(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    params = ct.ScanParams()
+    base = ct._cache_path(10, 0, 0.3, params)
+    assert base == ct._cache_path(10, 0, 0.3, params)
+    assert base != ct._cache_path(10, 0, 0.3, params, ct.LesionParams(radius_px=(1.0, 2.0)))
+    assert base != ct._cache_path(10, 0, 0.3, ct.ScanParams(photons=1e4))
+    monkeypatch.setattr(ct, "simulation_fingerprint", lambda: "edited-simulation")
+    assert base != ct._cache_path(10, 0, 0.3, params)       # editing the code never reuses the cache
+
+
+def test_fingerprint_follows_the_simulation_source(monkeypatch):
+    before = ct.simulation_fingerprint()
+    monkeypatch.setitem(ct.HU, "lung", -830.0)
+    assert ct.simulation_fingerprint() != before
+
+
+def test_rescan_is_a_lower_dose(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    data = ct.simulate_ct_dataset(3, seed=2, cache=False, progress=False)
+    assert data.sinograms.shape == (3, 64, ct.ScanParams().n_angles) and data.sinograms.dtype == np.float32
+    same = ct.rescan(data, [0, 1, 2], photons=data.params.photons, seed=5)
+    low = ct.rescan(data, [0, 1, 2], photons=data.params.photons / 10, seed=5)
+    again = ct.rescan(data, [0, 1, 2], data.params.photons, seed=5)
+    assert same.dtype == np.float32 and np.array_equal(same, again)     # deterministic by seed
+    centre = (slice(None), slice(28, 36), slice(28, 36))
+    noise_same = (same - data.images)[centre].std()
+    noise_low = (low - data.images)[centre].std()
+    assert noise_low > 2 * noise_same                        # 10x fewer photons: much more noise
+    assert abs(np.median(low[centre]) - np.median(data.images[centre])) < 40   # HU scale kept
+
+
+def test_lung_field_and_histograms(slices):
+    for s in slices:
+        field = ct.lung_field(s["image"])
+        truth = (s["phantom"] < -500) & (s["phantom"] > -950)   # lung, not the air outside
+        assert (field & truth).sum() > 0.8 * truth.sum()       # finds the lungs...
+        assert not field[0, 0] and not field[:, :3].any()      # ...not the air around the body
+        if s["label"]:
+            assert field[s["mask"]].mean() > 0.5              # nodules lie (mostly) inside the field
+    feats = ct.hu_histograms(np.stack([s["image"] for s in slices]))
+    assert feats.shape == (4, len(ct.HISTOGRAM_EDGES) - 1)
+    assert np.allclose(feats.sum(1), [ct.lung_field(s["image"]).sum() for s in slices])

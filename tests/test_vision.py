@@ -53,6 +53,50 @@ def test_load_mnist_cnn_round_trip(tmp_path):
     assert torch.allclose(loaded(x), model(x))
 
 
+def _save_cnn(path, **extra):
+    torch.manual_seed(0)
+    model = SmallCNN().eval()
+    save_checkpoint(path, model=model, extra={"arch": "SmallCNN", "classes": [str(d) for d in range(10)],
+                                              "input_shape": [1, 28, 28], **extra})
+    return model
+
+
+def test_load_mnist_cnn_trained_by_contract(tmp_path, capsys):
+    path = tmp_path / "mnist_cnn.pt"
+    _save_cnn(path, fast=False, trained_by="15-standin")
+    assert load_mnist_cnn(path).info["trained_by"] == "15-standin"       # no filter: accepted
+    assert load_mnist_cnn(path, trained_by="15-standin") is not None
+    with pytest.raises(ValueError, match="trained by '15-standin', not '08'"):
+        load_mnist_cnn(path, trained_by="08")
+    capsys.readouterr()
+    assert load_mnist_cnn(path, trained_by="08", missing_ok=True) is None
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "'15-standin'" in out and "'08'" in out
+
+
+def test_load_mnist_cnn_accept_fast_contract(tmp_path, capsys):
+    fast, full, old = tmp_path / "fast.pt", tmp_path / "full.pt", tmp_path / "old.pt"
+    _save_cnn(fast, fast=True, trained_by="08")
+    model = _save_cnn(full, fast=False, trained_by="08")
+    _save_cnn(old)                                   # written before the keys existed
+    assert load_mnist_cnn(fast) is not None          # accept_fast=True is the default
+    for path in (fast, old):                         # no "fast" key counts as fast
+        with pytest.raises(ValueError, match="fast mode"):
+            load_mnist_cnn(path, accept_fast=False)
+        capsys.readouterr()
+        assert load_mnist_cnn(path, accept_fast=False, missing_ok=True) is None
+        assert "fast mode" in capsys.readouterr().out
+    loaded = load_mnist_cnn(full, accept_fast=False, trained_by="08")
+    x = torch.rand(2, 1, 28, 28)
+    assert torch.allclose(loaded(x), model(x)) and loaded.info["fast"] is False
+    with pytest.raises(ValueError, match="trained by None"):          # old file, any trained_by
+        load_mnist_cnn(old, trained_by="08")
+    # missing file: the documented FileNotFoundError, or one line and None
+    with pytest.raises(FileNotFoundError):
+        load_mnist_cnn(tmp_path / "none.pt", accept_fast=False, trained_by="08")
+    assert load_mnist_cnn(tmp_path / "none.pt", accept_fast=False, missing_ok=True) is None
+
+
 def test_grad_cam_and_saliency_shapes_and_ranges():
     torch.manual_seed(0)
     model = SmallCNN().train()
