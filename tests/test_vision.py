@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from netutil import Route, serve
+from torch import nn
 
 from course_lib.checkpoint import save_checkpoint
 from course_lib.data import download, sha256sum
@@ -210,3 +211,47 @@ def test_medmnist_npz_wrong_layout(tmp_path):
         load_medmnist_npz(tmp_path / "bad.npz")
     with pytest.raises(FileNotFoundError):
         load_medmnist_npz(tmp_path / "absent.npz")
+
+
+class _TwoBlobs(nn.Module):
+    """Class k's score is the mean of channel k: the explanation of class 0 must be channel 0's blob."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 2, 1, bias=False)
+        self.head = nn.Linear(2, 2, bias=False)
+        with torch.no_grad():
+            self.conv.weight.copy_(torch.eye(2).view(2, 2, 1, 1))
+            self.head.weight.copy_(torch.eye(2))
+
+    def forward(self, x):
+        return self.head(self.conv(x).mean((2, 3)))
+
+
+def _two_blobs():
+    x = torch.zeros(1, 2, 8, 8)
+    x[0, 0, 1, 1] = 1.0  # evidence for class 0 at (1, 1)
+    x[0, 1, 6, 6] = 2.0  # evidence for class 1 at (6, 6), brighter (an activation-only map favours it)
+    return x
+
+
+@pytest.mark.parametrize("method", [grad_cam, layer_cam])
+def test_cams_follow_the_gradient_not_just_the_activations(method):
+    model, x = _TwoBlobs(), _two_blobs()
+    for target, here, there in [(0, (1, 1), (6, 6)), (1, (6, 6), (1, 1))]:
+        cam = method(model, x, layer=model.conv, target=target, upsample=False)[0]
+        assert cam[here].item() == pytest.approx(1.0), (method, target)
+        assert cam[there].item() == pytest.approx(0.0), (method, target)
+
+
+def test_saliency_marks_the_pixels_the_score_depends_on():
+    class OnePixel(nn.Module):
+        def forward(self, x):
+            return torch.stack([3.0 * x[:, 0, 2, 5], -x[:, 0, 7, 1]], dim=1)
+
+    x = torch.rand(2, 1, 9, 9, generator=torch.Generator().manual_seed(0))
+    sal = saliency(OnePixel(), x, target=1)
+    assert sal[:, 7, 1].tolist() == [1.0, 1.0]
+    assert sal.sum().item() == pytest.approx(2.0)  # nothing anywhere else
+    sal0 = saliency(OnePixel(), x, target=0)
+    assert sal0[:, 2, 5].tolist() == [3.0, 3.0] and sal0.sum().item() == pytest.approx(6.0)
