@@ -84,3 +84,39 @@ def test_real_data_placeholders_survive():
     for english, _french in pairs[:2000]:
         expected = re.findall(r"%\d+", english)
         assert [t for t in tokenize(english) if re.fullmatch(r"%\d+", t)] == expected
+
+
+def test_paired_bleu_interval_contains_the_score_and_narrows_with_more_data():
+    pytest.importorskip("sacrebleu")
+    from course_lib.seq2seq import paired_bleu
+
+    refs = [f"ouvrir le fichier {i} dans le dossier" for i in range(40)]
+    good = [f"ouvrir le fichier {i} dans un dossier" if i % 2 else r for i, r in enumerate(refs)]
+    bad = [f"ouvrir {i}" for i in range(40)]
+    small = paired_bleu(good[:20], bad[:20], refs[:20], n_samples=300)
+    large = paired_bleu(good * 5, bad * 5, refs * 5, n_samples=300)
+    for r in (small, large):
+        assert r.low <= r.score <= r.high and r.low < r.high
+        assert r.baseline < r.low and r.p_value < 0.01     # clearly better than the baseline
+    assert large.high - large.low < small.high - small.low
+    assert "95% CI" in str(small)
+
+
+def test_paired_bleu_same_system_is_not_significant_and_is_reproducible():
+    pytest.importorskip("sacrebleu")
+    from course_lib.seq2seq import paired_bleu
+
+    refs = [f"afficher la ligne {i} du carnet" for i in range(30)]
+    hyps = [r if i % 3 else f"montrer la ligne {i}" for i, r in enumerate(refs)]
+    other = [r if i % 3 != 1 else f"montrer la ligne {i}" for i, r in enumerate(refs)]
+    r = paired_bleu(hyps, other, refs, n_samples=300)
+    assert r.p_value > 0.05                        # two equally good systems
+    assert r == paired_bleu(hyps, other, refs, n_samples=300)
+
+
+def test_paired_bleu_needs_one_output_per_sentence():
+    pytest.importorskip("sacrebleu")
+    from course_lib.seq2seq import paired_bleu
+
+    with pytest.raises(ValueError, match="one each per test sentence"):
+        paired_bleu(["a b c d"], ["a b c d", "e"], ["a b c d"])
