@@ -46,6 +46,9 @@ def syllabus_table() -> str:
         times = modes[fast][1]
         total = sum(t for k, t in times.items() if k in SYLLABUS)
         mode = "fast" if fast else "full"
+        if not times:
+            lines.append(f"Total notebook time in {mode} mode: not measured yet ({how}).  ")
+            continue
         lines.append(f"Total notebook time in {mode} mode: **{total / 60:.1f} min** on a 2-core CPU machine "
                      f"(measured by {how}; see `python -m course_lib report`).  ")
     return "\n".join(lines).rstrip()
