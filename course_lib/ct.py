@@ -30,12 +30,15 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import warnings
+import zipfile
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from .config import cache_dir
+from .files import atomic_open
 
 #: Approximate HU of the tissues in the phantom.
 HU = {"air": -1000.0, "lung": -820.0, "fat": -100.0, "soft_tissue": 40.0, "blood": 40.0,
@@ -393,11 +396,15 @@ def simulate_ct_dataset(n: int = 1000, seed: int = 0, *, prevalence: float = 0.3
     """
     path = _cache_path(n, seed, prevalence, params, lesions)
     if cache and path.exists():
-        with np.load(path) as z:
-            return CTData(z["images"].astype(np.float32), z["labels"].astype(np.int64),
-                          z["masks"], z["nodule_radius"], z["nodule_hu"], params, seed,
-                          sinograms=z["sinograms"], partial_volume=z["partial_volume"],
-                          lesions=lesions)
+        try:
+            with np.load(path) as z:
+                return CTData(z["images"].astype(np.float32), z["labels"].astype(np.int64),
+                              z["masks"], z["nodule_radius"], z["nodule_hu"], params, seed,
+                              sinograms=z["sinograms"], partial_volume=z["partial_volume"],
+                              lesions=lesions)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as err:
+            warnings.warn(f"The CT cache {path} is damaged ({type(err).__name__}: {err}); simulating the "
+                          "slices again and replacing it.", stacklevel=2)
     from tqdm.auto import tqdm
 
     images = np.empty((n, params.size, params.size), dtype=np.int16)
@@ -412,11 +419,10 @@ def simulate_ct_dataset(n: int = 1000, seed: int = 0, *, prevalence: float = 0.3
         images[i] = np.clip(s["image"], -1024, 3071)  # the 12-bit HU range scanners store
         masks[i], labels[i], sinograms[i] = s["mask"], s["label"], s["sinogram"]
         radius[i], nod_hu[i], fill[i] = s["nodule_radius"], s["nodule_hu"], s["partial_volume"]
-    if cache:
-        tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, images=images, labels=labels, masks=masks, nodule_radius=radius,
-                 nodule_hu=nod_hu, sinograms=sinograms, partial_volume=fill)
-        tmp.replace(path)
+    if cache:  # atomic: a unique temporary file, then rename (two kernels may build it at once)
+        with atomic_open(path, "wb") as fh:
+            np.savez(fh, images=images, labels=labels, masks=masks, nodule_radius=radius,
+                     nodule_hu=nod_hu, sinograms=sinograms, partial_volume=fill)
     return CTData(images.astype(np.float32), labels, masks, radius, nod_hu, params, seed,
                   sinograms=sinograms, partial_volume=fill, lesions=lesions)
 

@@ -145,3 +145,49 @@ def test_lung_field_and_histograms(slices):
     feats = ct.hu_histograms(np.stack([s["image"] for s in slices]))
     assert feats.shape == (4, len(ct.HISTOGRAM_EDGES) - 1)
     assert np.allclose(feats.sum(1), [ct.lung_field(s["image"]).sum() for s in slices])
+
+
+def test_cache_is_read_and_a_damaged_one_is_rebuilt(tmp_path, monkeypatch):
+    import pytest
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    params = ct.ScanParams(size=32, n_angles=24)
+    a = ct.simulate_ct_dataset(4, seed=3, params=params, progress=False)
+    [path] = list((tmp_path / "cache").glob("ct_sim_4_3_*.npz"))
+
+    with np.load(path) as z:  # mark the cached images: a second call must return the marked ones
+        arrays = dict(z)
+    arrays["images"] = np.full_like(arrays["images"], 7)
+    np.savez(path, **arrays)
+    b = ct.simulate_ct_dataset(4, seed=3, params=params, progress=False)
+    assert (b.images == 7).all(), "the cache was not read"
+    path.unlink()
+    a = ct.simulate_ct_dataset(4, seed=3, params=params, progress=False)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 3])  # a truncated file (a crash, a full disk)
+    with pytest.warns(UserWarning, match="damaged"):
+        c = ct.simulate_ct_dataset(4, seed=3, params=params, progress=False)
+    assert np.array_equal(a.images, c.images)
+    d = ct.simulate_ct_dataset(4, seed=3, params=params, progress=False)  # rebuilt file reads cleanly
+    assert np.array_equal(a.images, d.images)
+
+
+def test_two_builders_of_one_cache_do_not_collide(tmp_path, monkeypatch):
+    import threading
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    params = ct.ScanParams(size=32, n_angles=24)
+    errors, results = [], []
+
+    def build():
+        try:
+            results.append(ct.simulate_ct_dataset(3, seed=4, params=params, progress=False).images)
+        except Exception as err:  # noqa: BLE001 -- collected and asserted below
+            errors.append(err)
+
+    threads = [threading.Thread(target=build) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and len(results) == 3 and all(np.array_equal(results[0], r) for r in results)
+    assert [p.suffix for p in (tmp_path / "cache").iterdir()] == [".npz"]  # no temporary file left
