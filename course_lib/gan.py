@@ -187,9 +187,15 @@ def fit_temperature(classifier: nn.Module, images: torch.Tensor, labels: torch.T
     sharpens an under-confident classifier (for example one trained with label smoothing),
     ``T > 1`` softens an over-confident one. Pass the result to :func:`judge_samples`.
 
+    A classifier that is far too sure of itself on noisy labels gets softened (``T`` well above 1):
+
+    >>> g = torch.Generator().manual_seed(0)
+    >>> x = torch.randn(200, 2, generator=g)
+    >>> y = (x[:, 0] + 0.8 * torch.randn(200, generator=g) > 0).long()
     >>> clf = nn.Linear(2, 2)
-    >>> T = fit_temperature(clf, torch.randn(20, 2), torch.randint(0, 2, (20,)))
-    >>> T > 0
+    >>> with torch.no_grad():
+    ...     _ = clf.weight.copy_(torch.tensor([[-20.0, 0.0], [20.0, 0.0]])), clf.bias.zero_()
+    >>> fit_temperature(clf, x, y) > 3
     True
     """
     logits = _logits(classifier, images)

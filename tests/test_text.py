@@ -387,3 +387,18 @@ def test_encoded_tweets_fingerprint_tracks_split_and_vocab():
     assert len(base.fingerprint) == 16
     assert base.fingerprint != encoded("abd", ["<pad>", "<unk>", "good"]).fingerprint
     assert base.fingerprint != encoded("abc", ["<pad>", "<unk>", "bad"]).fingerprint
+
+
+def test_encode_tweets_vocabulary_comes_from_train_only():
+    """A vocabulary built from all splits would know words that only val/test tweets use."""
+    from collections import Counter
+
+    from course_lib.text import encode_tweets
+
+    data = encode_tweets(seed=0, min_freq=2)
+    train_counts = Counter(t for tokens, _ in data.tokens[0] for t in tokens)
+    known = set(data.vocab.get_itos()) - {"<pad>", "<unk>"}
+    assert known == {t for t, n in train_counts.items() if n >= 2}
+    held_out_only = {t for part in data.tokens[1:] for tokens, _ in part for t in tokens} - set(train_counts)
+    assert held_out_only and not (held_out_only & known)
+    assert any(1 in ids for ids, _ in data.test)  # such words are <unk> in the encoded test tweets
