@@ -37,9 +37,10 @@ def refresh(path: Path, timeout: int) -> None:
         else:
             cell.outputs = []
             cell.execution_count = None
-    tmp = path.with_suffix(".ipynb.tmp")
-    nbformat.write(original, tmp)
-    os.replace(tmp, path)
+    from course_lib.files import atomic_open
+
+    with atomic_open(path) as fh:
+        nbformat.write(original, fh)
 
 
 def main(argv: list[str]) -> int:

@@ -39,8 +39,8 @@ def syllabus_table() -> str:
         fast_secs, fast_shown = _cells(num, True, *modes[True])
         full_secs, full_shown = _cells(num, False, *modes[False])
         link = f"[`{stem}.ipynb`](notebooks/{stem}.ipynb)"
-        lines.append(f"| {num} | {link} | {topic} | {fast_secs} | {fast_shown} | {full_secs} | {full_shown} |"
-                     )
+        row = [num, link, topic, fast_secs, fast_shown, full_secs, full_shown]
+        lines.append("| " + " | ".join(row) + " |")
     lines.append("")
     for fast, how in ((True, "`make test`"), (False, "`make run-all FAST=0`")):
         times = modes[fast][1]

@@ -16,10 +16,7 @@ import importlib
 import re
 import textwrap
 
-from course_lib.exercises import BEGIN, END
-
-_SPAN = re.compile(r"^(?P<indent>[ \t]*)" + re.escape(BEGIN) + r"[^\n]*\n.*?^[ \t]*" + re.escape(END)
-                   + r"[^\n]*(\n|$)", re.S | re.M)
+from course_lib.exercises import _SPAN  # the same solution-span pattern the learner copy strips
 
 
 def wrong_answers(notebook: str) -> dict[str, list[tuple[str, str | tuple[str, ...]]]]:
