@@ -11,7 +11,14 @@ FAST ?= 1
 # `make test` must never overwrite a model a learner trained in full mode, nor delete their runs.
 RUN_DATA ?= $(CURDIR)/data/test-run
 
-.PHONY: install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean
+# The simulated-accelerator lane (course_lib.fakegpu): every notebook on a device that computes on
+# the CPU but fails the way CUDA fails (FAKE_DEVICE=fakemps: the way Apple MPS fails). NOTEBOOKS
+# picks a subset, e.g. `make test-fakegpu NOTEBOOKS="notebooks/11_*.ipynb notebooks/14_*.ipynb"`.
+FAKE_DEVICE ?= fakegpu
+FAKE_DATA ?= $(CURDIR)/data/$(FAKE_DEVICE)-run
+NOTEBOOKS ?= notebooks
+
+.PHONY: install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site
 
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
@@ -19,7 +26,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,site]"
 	@touch $(STAMP)
 
 lab: install
@@ -53,8 +60,17 @@ learner-copy: install
 bench: install
 	$(BIN)/python benchmarks/bench_fit_overhead.py --threads 1
 
+# The website: build/site/html (open build/site/html/index.html). Notebooks run in fast mode unless
+# FAST=0; each mode keeps its own data and execution cache (data/site-run-fast, data/site-run-full).
+site: install
+	COURSE_FAST=$(FAST) $(BIN)/python scripts/build_site.py
+
+test-fakegpu: install
+	$(BIN)/python -m pytest -q tests/test_fakegpu.py
+	COURSE_DATA_DIR=$(FAKE_DATA) COURSE_FAST=1 COURSE_DEVICE=$(FAKE_DEVICE) $(BIN)/python -m pytest $(NOTEBOOKS)
+
 test-torchtext:
 	bash scripts/test_torchtext.sh
 
 clean:
-	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run
+	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run data/fakegpu-run data/fakemps-run data/site-run-fast data/site-run-full build/site

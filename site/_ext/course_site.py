@@ -1,0 +1,221 @@
+"""Sphinx extension of the course website.
+
+* ``{course-syllabus}`` directive: the syllabus table of the start page, generated at build time from
+  the course report (``course_lib.report``) of the run that built the site.
+* A header near the top of every notebook page: the notebook's runtime and headline result from that
+  same report, a "download notebook" link and, when ``[tool.course] repository`` is set in
+  ``pyproject.toml``, launch links for Binder (and Colab for GitHub repositories).
+* After each notebook is executed, its run time (MyST-NB's execution data, kept by jupyter-cache for
+  a cached notebook) is written to the report with ``course_lib.report.save_times``; the start page
+  is read last, so its table shows this build's run.
+* The notebooks themselves (as stored in the repository: no outputs) are copied next to their pages
+  for download, and MathJax is copied from the ``django-static-mathjax`` wheel into ``_static``.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote
+
+from docutils import nodes
+from docutils.statemachine import StringList
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+from course_lib.config import is_fast
+from course_lib.report import SYLLABUS, Result, format_table, latest, load_results, load_times, save_times
+
+logger = logging.getLogger(__name__)
+
+NOTEBOOK_DOC = re.compile(r"^notebooks/(\d\d)_[\w-]+$")
+
+
+def mode_name() -> str:
+    """``"fast"`` or ``"full"``: the mode the notebooks of this build ran in (``COURSE_FAST``)."""
+    return "fast" if is_fast() else "full"
+
+
+def read_repository(pyproject: Path) -> str:
+    """``[tool.course] repository`` of a ``pyproject.toml`` ('' when unset or unreadable)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    value = data.get("tool", {}).get("course", {}).get("repository", "")
+    return value.strip().rstrip("/") if isinstance(value, str) else ""
+
+
+def launch_links(repository: str, notebook_path: str) -> list[tuple[str, str]]:
+    """(label, URL) of hosted notebook services for one notebook of the repository; none without URL.
+
+    >>> launch_links("", "notebooks/00_welcome_and_setup.ipynb")
+    []
+    >>> [label for label, _ in launch_links("https://github.com/o/r", "notebooks/00_a.ipynb")]
+    ['Binder', 'Colab']
+    >>> launch_links("https://github.com/o/r.git", "notebooks/00_a.ipynb")[1][1]
+    'https://colab.research.google.com/github/o/r/blob/main/notebooks/00_a.ipynb'
+    """
+    if not repository:
+        return []
+    github = re.match(r"^https://github\.com/([^/]+)/([^/]+?)(?:\.git)?$", repository)
+    if github:
+        owner, repo = github.groups()
+        return [("Binder", f"https://mybinder.org/v2/gh/{owner}/{repo}/HEAD?labpath={notebook_path}"),
+                ("Colab", f"https://colab.research.google.com/github/{owner}/{repo}/blob/main/{notebook_path}")]
+    binder = f"https://mybinder.org/v2/git/{quote(repository, safe='')}/HEAD?labpath={notebook_path}"
+    return [("Binder", binder)]
+
+
+def _shown(r: Result) -> str:
+    op = "≥" if r.higher_is_better else "≤"
+    value = f"{r.value:.4g}"
+    return f"{r.metric} = {value} (target {op} {r.target:g}, {'pass' if r.passed else 'FAILED'})"
+
+
+def header_html(num: str, stem: str, fast: bool, results: dict, times: dict[str, float],
+                repository: str) -> str:
+    """The block shown under a notebook page's title (runtime, headline, download, launch)."""
+    rows = [r for (nb, _), r in sorted(results.items()) if nb == num]
+    mode = "fast" if fast else "full"
+    secs = times.get(num)
+    runtime = f"{secs:.0f} s" if secs is not None else "not measured"
+    headline = "; ".join(html.escape(_shown(r)) for r in rows) or "no result recorded"
+    when = ""
+    if rows:
+        stamp = datetime.fromtimestamp(max(r.timestamp for r in rows), tz=timezone.utc)
+        when = f" on {html.escape(rows[0].device)}, {stamp:%Y-%m-%d %H:%M} UTC"
+    links = [f'<a class="course-download" href="{stem}.ipynb" download>download notebook</a>']
+    links += [f'<a class="course-launch" href="{html.escape(url)}">launch on {label}</a>'
+              for label, url in launch_links(repository, f"notebooks/{stem}.ipynb")]
+    return (
+        '<div class="course-nb-header admonition note">\n'
+        f'<p class="admonition-title">This page is a recorded run ({mode} mode{when})</p>\n'
+        f'<p><strong>Runtime:</strong> <span class="course-runtime">{runtime}</span> · '
+        f'<strong>Headline result:</strong> <span class="course-headline">{headline}</span></p>\n'
+        f'<p class="course-links">{" · ".join(links)}</p>\n'
+        "</div>\n"
+    )
+
+
+def syllabus_markdown(fast: bool, present: set[str] | None = None) -> str:
+    """The start page's syllabus: ``course_lib.report.format_table`` with each row linked to its page
+    (to the pages of ``present`` notebook numbers only, when given)."""
+    table = format_table(fast=fast)
+
+    def link(match: re.Match) -> str:
+        num = match.group(1)
+        if present is not None and num not in present:
+            return match.group(0)
+        return f"| [{num}](notebooks/{SYLLABUS[num][0]}.ipynb) |"
+
+    lines = [re.sub(r"^\| (\d\d) \|", link, line) if re.match(r"^\| \d\d \|", line) else line
+             for line in table.splitlines()]
+    mode = "fast" if fast else "full"
+    flag = "COURSE_FAST=1" if fast else "COURSE_FAST=0"
+    intro = (f"Measured by the run that built this site: {mode} mode (`{flag}`); seconds are wall-clock "
+             "time of executing each notebook, results are the headline metrics the notebooks assert.")
+    return intro + "\n\n" + "\n".join(lines)
+
+
+class SyllabusDirective(SphinxDirective):
+    """``{course-syllabus}``: the generated syllabus table (Markdown, parsed in place)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        container = nodes.container(classes=["course-syllabus"])
+        present = {m.group(1) for d in self.env.found_docs if (m := NOTEBOOK_DOC.match(d))}
+        text = syllabus_markdown(is_fast(), present)
+        self.state.nested_parse(StringList(text.splitlines(), source="course-syllabus"),
+                                self.content_offset, container)
+        return [container]
+
+
+def index_last(app: Sphinx, env, docnames: list[str]) -> None:
+    """Read the start page after the notebooks, so its syllabus shows this build's run."""
+    if app.config.root_doc in docnames:
+        docnames.remove(app.config.root_doc)
+        docnames.append(app.config.root_doc)
+
+
+def record_time(app: Sphinx, doctree) -> None:
+    """Write a just executed (or cached) notebook's run time into the course report."""
+    from myst_nb.sphinx_ import NbMetadataCollector
+
+    match = NOTEBOOK_DOC.match(app.env.docname)
+    data = NbMetadataCollector.get_exec_data(app.env, app.env.docname) if match else None
+    if data and data.get("succeeded") and data.get("runtime") is not None:
+        save_times({match.group(1): data["runtime"]}, fast=is_fast())
+
+
+PROGRESS_BAR = re.compile(r"^[^\n]*\d+%\|[^\n]*\|\s*\d+/\d+ \[[^\n]*\]\s*$")
+
+
+def drop_progress_bars(app: Sphinx, doctree) -> None:
+    """Remove the text of tqdm progress bars (widgets in Jupyter) from notebook outputs.
+
+    >>> bool(PROGRESS_BAR.match("epochs:   0%|          | 0/10 [00:00<?, ?it/s]"))
+    True
+    """
+    if not NOTEBOOK_DOC.match(app.env.docname):
+        return
+    for block in list(doctree.findall(nodes.literal_block)):
+        if "output" in block["classes"] and PROGRESS_BAR.match(block.astext().strip()):
+            block.parent.remove(block)
+
+
+def add_header(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    match = NOTEBOOK_DOC.match(pagename)
+    if not match or "body" not in context:
+        return
+    fast = is_fast()
+    num = match.group(1)
+    results = latest(load_results(), fast=fast)
+    block = header_html(num, pagename.split("/", 1)[1], fast, results, load_times(fast=fast),
+                        app.config.course_repository)
+    body = context["body"]
+    end = body.find("</h1>")
+    context["body"] = body[:end + 5] + "\n" + block + body[end + 5:] if end >= 0 else block + body
+
+
+def copy_assets(app: Sphinx, exception: Exception | None) -> None:
+    """Copy the notebooks (for download) and a local MathJax into the HTML output."""
+    if exception is not None or app.builder.format != "html":
+        return
+    out = Path(app.outdir)
+    for docname in app.env.found_docs:
+        if NOTEBOOK_DOC.match(docname):
+            src = Path(app.srcdir) / f"{docname}.ipynb"
+            (out / docname).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, out / f"{docname}.ipynb")
+    import mathjax  # the django-static-mathjax wheel: MathJax 3 without Django
+
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    target = out / "_static" / "mathjax"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(es5 / "tex-mml-chtml.js", target / "tex-mml-chtml.js")
+    for sub in ("input", "output/chtml", "a11y", "ui", "adaptors"):
+        shutil.copytree(es5 / sub, target / sub, dirs_exist_ok=True)
+
+
+def setup(app: Sphinx) -> dict:
+    repo_root = Path(os.environ.get("COURSE_SITE_REPO", Path(__file__).resolve().parents[2]))
+    app.add_config_value("course_repository", read_repository(repo_root / "pyproject.toml"), "html")
+    app.add_directive("course-syllabus", SyllabusDirective)
+    app.connect("env-before-read-docs", index_last)
+    app.connect("doctree-read", record_time)
+    app.connect("doctree-read", drop_progress_bars)
+    app.connect("html-page-context", add_header)
+    app.connect("build-finished", copy_assets)
+    app.add_css_file("course.css")
+    return {"version": "1.0", "parallel_read_safe": False, "parallel_write_safe": True}

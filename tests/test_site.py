@@ -1,0 +1,344 @@
+"""The course website, built in fast mode and checked in a real browser (headless Chromium).
+
+The site is built once per test session with the same entry point as ``make site``
+(``scripts/build_site.py``), into ``build/site/test`` with its own data and execution cache
+(``$COURSE_DATA_DIR/site-test``); a notebook whose code did not change is not executed again.
+The browser is Debian's ``chromium`` driven by Playwright (no browser download). Without them the
+browser tests skip with one reason locally, and fail when ``CI=true``.
+
+``COURSE_SITE_TEST_ONLY=00,02`` builds only some notebooks, for work on the site itself; CI never
+sets it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "site" / "_ext"))
+
+import build_site  # noqa: E402
+
+OUT = ROOT / "build" / "site" / "test"
+SCREENSHOTS = ROOT / "build" / "site" / "screenshots"
+ONLY = {n.strip().zfill(2) for n in os.environ.get("COURSE_SITE_TEST_ONLY", "").split(",") if n.strip()}
+IMAGE_MIMES = {"image/png", "image/jpeg", "image/svg+xml"}
+#: (query, the notebook that must come first)
+SEARCHES = [("autograd", "02_autograd"), ("Hounsfield", "09_medical_imaging_ct"),
+            ("torchrun", "15_scaling_and_shipping")]
+IN_CI = os.environ.get("CI", "").strip().lower() == "true"
+#: The notebooks' data (report, execution cache) of the test build, apart from make test's own run.
+DATA = Path(os.environ.get("COURSE_DATA_DIR", ROOT / "data")) / "site-test"
+
+
+# -- Pieces that need no build ----------------------------------------------------------------------
+
+def test_launch_links_come_from_one_setting():
+    from course_site import header_html, launch_links
+
+    assert launch_links("", "notebooks/08_x.ipynb") == []
+    links = dict(launch_links("https://github.com/someone/course", "notebooks/08_x.ipynb"))
+    assert links["Binder"] == "https://mybinder.org/v2/gh/someone/course/HEAD?labpath=notebooks/08_x.ipynb"
+    assert links["Colab"].endswith("/github/someone/course/blob/main/notebooks/08_x.ipynb")
+    assert list(dict(launch_links("https://gitlab.com/a/b", "notebooks/08_x.ipynb"))) == ["Binder"]
+    without = header_html("08", "08_x", True, {}, {}, "")
+    assert "launch" not in without and 'href="08_x.ipynb"' in without and "not measured" in without
+    with_repo = header_html("08", "08_x", True, {}, {"08": 41.6}, "https://github.com/someone/course")
+    assert "launch on Binder" in with_repo and "42 s" in with_repo
+
+
+def test_header_shows_the_reports_result():
+    from course_site import header_html
+
+    from course_lib.report import Result, latest
+
+    rows = [Result("08", "test_accuracy", 0.9851, 0.98, True, True, "cpu", 40.0, True, 1.0e9),
+            Result("08", "test_accuracy", 0.9612, 0.98, True, False, "cpu", 41.0, True, 2.0e9),
+            Result("08", "test_accuracy", 0.9900, 0.98, True, True, "cpu", 99.0, False, 3.0e9)]
+    block = header_html("08", "08_x", True, latest(rows, fast=True), {"08": 40.0}, "")
+    assert "test_accuracy = 0.9612" in block and "FAILED" in block  # the newest fast-mode run
+    assert "0.99 " not in block and "fast mode" in block
+
+
+def test_syllabus_links_only_built_notebooks(monkeypatch, tmp_path):
+    from course_site import syllabus_markdown
+
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    text = syllabus_markdown(True, present={"02"})
+    assert "| [02](notebooks/02_autograd.ipynb) |" in text
+    assert "| 03 |" in text and "notebooks/03_" not in text
+    assert "fast mode" in text
+
+
+def test_failed_cell_names_notebook_cell_and_error(tmp_path):
+    nb = {"cells": [{"cell_type": "markdown", "source": ["# t"], "metadata": {}},
+                    {"cell_type": "code", "source": ["x = 1"], "metadata": {}, "outputs": []},
+                    {"cell_type": "code", "source": ["y = x\n", "1 / 0"], "metadata": {}, "outputs": []}]}
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "07_demo.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+    log = ("/x/src/notebooks/07_demo.ipynb: WARNING: Executing notebook failed: CellExecutionError\n"
+           "nbclient.exceptions.CellExecutionError: An error occurred while executing the following cell:\n"
+           "------------------\ny = x\n1 / 0\n------------------\n\n\n"
+           "\x1b[31mZeroDivisionError\x1b[39m     Traceback (most recent call last)\n"
+           "\x1b[31mZeroDivisionError\x1b[39m: division by zero\n\n")
+    message = build_site.failed_cell(log, tmp_path)
+    assert message == ("Site build failed: notebooks/07_demo.ipynb, cell 3 (code cell 2) starting `y = x`: "
+                       "ZeroDivisionError: division by zero")
+    assert build_site.failed_cell("all good\n", tmp_path) is None
+
+
+def test_a_failing_notebook_fails_the_build(tmp_path):
+    """A real (tiny) build: the notebook that raises stops it, named with its cell and error."""
+    pytest.importorskip("myst_nb", reason="the site tools are not installed: pip install -e '.[site]'")
+    nbformat = pytest.importorskip("nbformat")
+    notebooks = tmp_path / "notebooks"
+    notebooks.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# 00 · Broken"), nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("y = x + 1\nraise ValueError('boom in the second code cell')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, notebooks / "00_broken.ipynb")
+    with pytest.raises(SystemExit) as err:
+        build_site.build("fast", tmp_path / "out", tmp_path / "data", notebooks=notebooks)
+    assert str(err.value) == ("Site build failed: notebooks/00_broken.ipynb, cell 3 (code cell 2) starting "
+                              "`y = x + 1`: ValueError: boom in the second code cell")
+
+
+# -- The built site ----------------------------------------------------------------------------------
+
+def _missing_or_fail(reason: str):
+    if IN_CI:
+        pytest.fail(f"{reason} (CI=true: the site test must run in CI)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def site_html() -> Path:
+    try:
+        import myst_nb  # noqa: F401
+        import sphinx_book_theme  # noqa: F401
+    except ImportError:
+        _missing_or_fail("the site tools are not installed: pip install -e '.[site]' (make install does it)")
+    return build_site.build("fast", OUT, DATA, ONLY or None)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        _missing_or_fail("no Chromium browser: apt-get install chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing_or_fail("Playwright is not installed: pip install -e '.[site]'")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def _executed(stem: str) -> dict:
+    """The executed notebook behind a page, from the build's jupyter-cache (MyST-NB's jupyter_execute
+    copy holds the outputs only for notebooks executed in this very build, not for cached ones)."""
+    import nbformat
+    from jupyter_cache import get_cache
+
+    source = nbformat.read(OUT / "src" / "notebooks" / f"{stem}.ipynb", as_version=4)
+    _, merged = get_cache(str(DATA / "jupyter_cache")).merge_match_into_notebook(source)
+    return merged
+
+
+def image_outputs(nb: dict) -> int:
+    """The number of outputs of a notebook that are images (one per output, whatever its formats)."""
+    return sum(1 for cell in nb["cells"] for out in cell.get("outputs", [])
+               if IMAGE_MIMES & set(out.get("data", {})))
+
+
+def _open(page, url: str) -> None:
+    """Go to a page and wait until it is fully loaded (load event) and its requests have settled."""
+    page.goto(url, wait_until="load")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => document.readyState === 'complete'")
+
+
+_ALL_IMAGES_LOADED = """async () => {
+  const imgs = [...document.querySelectorAll('img')];
+  imgs.forEach(i => { i.loading = 'eager'; });
+  await Promise.all(imgs.map(i => i.decode().catch(() => null)));
+  return imgs.map(i => ({src: i.getAttribute('src'), width: i.naturalWidth,
+                         output: i.closest('.cell_output') !== null}));
+}"""
+
+
+@pytest.fixture(scope="session")
+def visits(browser, site_html) -> dict:
+    """Open every page once: console errors, failed and off-site requests, images, links, ids."""
+    pages = {}
+    for path in sorted(site_html.rglob("*.html")):
+        rel = path.relative_to(site_html).as_posix()
+        if rel.startswith(("_static/", "_sources/", "_images/")):
+            continue
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        seen = {"errors": [], "failed": [], "offsite": []}
+        page.on("console", lambda m, s=seen: m.type == "error" and s["errors"].append(m.text))
+        page.on("pageerror", lambda e, s=seen: s["errors"].append(str(e)))
+        page.on("requestfailed", lambda r, s=seen: s["failed"].append(f"{r.url} ({r.failure})"))
+
+        def route(r, s=seen):
+            url = r.request.url
+            if url.startswith(("file://", "data:", "blob:")) or urlsplit(url).hostname == "127.0.0.1":
+                r.continue_()
+            else:
+                s["offsite"].append(url)
+                r.abort()
+
+        page.route("**/*", route)
+        _open(page, path.as_uri())
+        seen["images"] = page.evaluate(_ALL_IMAGES_LOADED)
+        seen["links"] = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        seen["ids"] = set(page.eval_on_selector_all("[id], a[name]", "els => els.map(e => e.id || e.name)"))
+        page.close()
+        pages[rel] = seen
+    return pages
+
+
+def test_every_page_loads_offline_without_errors(visits):
+    assert "index.html" in visits and "search.html" in visits
+    bad = {rel: {k: v for k, v in seen.items() if k in ("errors", "failed", "offsite") and v}
+           for rel, seen in visits.items()}
+    assert not {rel: b for rel, b in bad.items() if b}
+
+
+def test_no_asset_points_off_site(site_html):
+    """No <script src>, <link href>, CSS @import or url() of the site leaves it (no CDN)."""
+    remote = re.compile(r"""<script[^>]+src=["']?(?:https?:)?//|<link[^>]+href=["']?(?:https?:)?//|"""
+                        r"""@import\s+(?:url\()?["']?(?:https?:)?//|url\(["']?(?:https?:)?//""", re.I)
+    offenders = [p.relative_to(site_html).as_posix() for p in site_html.rglob("*")
+                 if p.suffix in {".html", ".css"} and remote.search(p.read_text("utf-8", errors="replace"))]
+    assert offenders == []
+
+
+def test_every_notebook_image_decodes_and_matches_the_executed_notebook(visits, site_html):
+    notebook_pages = {rel: seen for rel, seen in visits.items() if rel.startswith("notebooks/")}
+    assert notebook_pages, "no notebook page was built"
+    total = 0
+    for rel, seen in notebook_pages.items():
+        broken = [img["src"] for img in seen["images"] if img["width"] == 0]
+        assert broken == [], f"{rel}: images that do not decode: {broken}"
+        shown = sum(img["output"] for img in seen["images"])
+        expected = image_outputs(_executed(Path(rel).stem))
+        assert shown == expected, f"{rel}: {shown} images shown, {expected} image outputs in its notebook"
+        total += shown
+    assert total > 0, "not one image on the notebook pages: were the figures rendered (inline backend)?"
+
+
+def test_every_internal_link_resolves(visits, site_html):
+    base = site_html.resolve()
+    broken = []
+    for rel, seen in visits.items():
+        for href in seen["links"]:
+            parts = urlsplit(href)
+            if parts.scheme != "file":
+                continue  # launch links and other sites: not fetched, not our files
+            target = Path(unquote(parts.path))
+            if target.is_dir():
+                target = target / "index.html"
+            if base not in target.resolve().parents or not target.is_file():
+                broken.append(f"{rel} -> {href}")
+                continue
+            anchor = unquote(parts.fragment)
+            if anchor and target.suffix == ".html":
+                target_rel = target.resolve().relative_to(base).as_posix()
+                if target_rel in visits and anchor not in visits[target_rel]["ids"]:
+                    broken.append(f"{rel} -> {href} (no #{anchor})")
+    if ONLY:  # a partial build: links to the notebooks left out cannot resolve
+        built = "|".join(sorted(ONLY))
+        left_out = re.compile(rf"notebooks/(?!(?:{built})_)\d\d_|#\d\d_\w+\.ipynb")
+        broken = [b for b in broken if not left_out.search(b)]
+    assert broken == []
+
+
+def test_each_notebook_page_has_download_link_and_recorded_run(visits, site_html):
+    for rel in (r for r in visits if r.startswith("notebooks/")):
+        page = (site_html / rel).read_text("utf-8")
+        header = re.search(r'<div class="course-nb-header.*?</div>', page, re.S)
+        assert header, f"{rel}: no run header"
+        assert "not measured" not in header.group(0) and "no result recorded" not in header.group(0), rel
+        assert re.search(r"Runtime:</strong> <span class=\"course-runtime\">\d+ s", header.group(0)), rel
+        assert (site_html / rel).with_suffix(".ipynb").is_file(), f"{rel}: notebook not downloadable"
+
+
+@pytest.mark.parametrize(("query", "stem"), SEARCHES)
+def test_search_finds_the_right_notebook_first(browser, site_html, query, stem):
+    if ONLY and stem[:2] not in ONLY:
+        pytest.skip(f"notebook {stem} is not in COURSE_SITE_TEST_ONLY")
+    page = browser.new_page()
+    errors = []
+    page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+    page.goto((site_html / "search.html").as_uri() + f"?q={query}")
+    page.wait_for_function("() => { const s = document.querySelector('#search-results .search-summary');"
+                           " return s && s.textContent.trim().length > 0; }", timeout=30_000)
+    hrefs = page.eval_on_selector_all("#search-results ul.search li a",
+                                      "els => els.map(e => e.getAttribute('href'))")
+    page.close()
+    assert errors == []
+    assert hrefs, f"no result for {query!r}"
+    assert hrefs[0].split("#")[0] == f"notebooks/{stem}.html", f"{query!r}: results {hrefs[:5]}"
+
+
+def test_screenshots_for_review(browser, site_html, visits):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    notebooks = [rel for rel in visits if rel.startswith("notebooks/")]
+    # the notebook page with most figures, preferring the CT notebook
+    chosen = ("notebooks/09_medical_imaging_ct.html" if "notebooks/09_medical_imaging_ct.html" in visits
+              else max(notebooks, key=lambda r: len(visits[r]["images"])))
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    _open(page, (site_html / "index.html").as_uri())
+    page.screenshot(path=SCREENSHOTS / "start_page.png")
+    _open(page, (site_html / chosen).as_uri())
+    page.screenshot(path=SCREENSHOTS / "notebook_page.png")
+    figure = page.locator(".cell_output img").first
+    if figure.count():
+        figure.scroll_into_view_if_needed()
+        page.evaluate("() => window.scrollBy(0, -200)")
+        page.screenshot(path=SCREENSHOTS / "notebook_page_figure.png")
+    page.close()
+    for name in ("start_page.png", "notebook_page.png"):
+        assert (SCREENSHOTS / name).stat().st_size > 10_000, name
+
+
+def test_the_site_also_works_from_a_static_web_server(browser, site_html):
+    """Any static host works too: serve the folder on 127.0.0.1, open a page and search."""
+    import functools
+    import http.server
+    import threading
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_html))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page = browser.new_page()
+        problems = []
+        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+        page.on("requestfailed", lambda r: problems.append(f"{r.url} ({r.failure})"))
+        query, stem = next((q, s) for q, s in SEARCHES if not ONLY or s[:2] in ONLY)
+        _open(page, f"http://127.0.0.1:{server.server_port}/search.html?q={query}")
+        page.wait_for_function("() => { const s = document.querySelector('#search-results .search-summary');"
+                               " return s && s.textContent.trim().length > 0; }", timeout=30_000)
+        first = page.eval_on_selector_all("#search-results ul.search li a", "els => els.map(e => e.href)")[0]
+        page.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert problems == []
+    assert urlsplit(first).path == f"/notebooks/{stem}.html"
