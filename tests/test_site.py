@@ -133,7 +133,8 @@ def site_html() -> Path:
 
 @pytest.fixture(scope="session")
 def browser():
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = (shutil.which("chromium") or shutil.which("chromium-browser")
+                or shutil.which("google-chrome"))   # GitHub's Ubuntu runners ship Google Chrome
     if chromium is None:
         _missing_or_fail("no Chromium browser: apt-get install chromium")
     try:
