@@ -1,7 +1,8 @@
 """Command line: ``python -m course_lib COMMAND``.
 
 Commands: ``doctor``, ``report``, ``data list``, ``data prefetch [NAMES]``,
-``make-learner-copy SRC OUT``, ``predict --checkpoint PATH IMAGE...``.
+``make-learner-copy SRC OUT``, ``predict --checkpoint PATH IMAGE...``,
+``i18n update|status``, ``translate --lang zh_CN|zh_TW SRC OUT``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,49 @@ def _predict(args: argparse.Namespace) -> int:
     return cli_predict(args.checkpoint, args.images)
 
 
+def _i18n(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import i18n
+
+    notebooks = sorted(Path(args.notebooks).glob("[0-9][0-9]_*.ipynb"))
+    if not notebooks:
+        print(f"error: no notebooks NN_name.ipynb in {args.notebooks}", file=sys.stderr)
+        return 2
+    if args.action == "update":
+        for nb in notebooks:
+            stats = i18n.update_catalog(nb, i18n.catalog_path(args.locale, i18n.SOURCE_LANGUAGE, nb))
+            print(f"{nb.name}: {stats}")
+        print(f"zh_TW is generated from {i18n.SOURCE_LANGUAGE} (OpenCC s2twp): nothing to update.")
+    problems = []
+    for nb in notebooks:
+        found = i18n.catalog_problems(nb, i18n.catalog_path(args.locale, i18n.SOURCE_LANGUAGE, nb))
+        problems += found
+        if args.action == "status":
+            total = len(i18n.extract(nb))
+            print(f"{nb.name}: {total - len(found)}/{total} translated"
+                  + (f" ({sum(p.kind == 'missing' for p in found)} missing, "
+                     f"{sum(p.kind == 'stale' for p in found)} stale)" if found else ""))
+    if args.action == "status":
+        for problem in problems[: args.show]:
+            print("  " + str(problem))
+        if len(problems) > args.show:
+            print(f"  ... and {len(problems) - args.show} more")
+    return 1 if problems and args.action == "status" else 0
+
+
+def _translate(args: argparse.Namespace) -> int:
+    from . import i18n
+
+    try:
+        written = i18n.translate_folder(args.src, args.out, args.lang, args.locale)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"Wrote {len(written)} notebook(s) in {i18n.LANGUAGES[args.lang]} to {args.out}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m course_lib", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,6 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--checkpoint", required=True)
     pr.add_argument("images", nargs="+")
     pr.set_defaults(func=_predict)
+    loc = sub.add_parser("i18n", help="translation catalogs: update after English edits, or show status")
+    loc.add_argument("action", choices=["update", "status"])
+    loc.add_argument("--notebooks", default="notebooks")
+    loc.add_argument("--locale", default="locale", help="folder of the catalogs (default: locale)")
+    loc.add_argument("--show", type=int, default=20, help="list at most this many problems")
+    loc.set_defaults(func=_i18n)
+    tr = sub.add_parser("translate", help="write the notebooks with their prose in Chinese")
+    tr.add_argument("--lang", required=True, choices=["zh_CN", "zh_TW"])
+    tr.add_argument("--locale", default="locale")
+    tr.add_argument("src", help="a notebook or a folder of notebooks")
+    tr.add_argument("out", help="folder to write the translated notebooks into")
+    tr.set_defaults(func=_translate)
     return parser
 
 

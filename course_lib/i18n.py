@@ -1,0 +1,419 @@
+"""Translations of the course: gettext catalogs (``.po``) of the notebooks' prose.
+
+One catalog per notebook, ``locale/zh_CN/LC_MESSAGES/NN_name.po``. A message is one paragraph (block)
+of a markdown cell; its context (``msgctxt``) is the cell's id, so the same sentence in two cells is
+two messages. Code cells are never translated: a translated notebook has the same code, byte for byte.
+
+Simplified Chinese (``zh_CN``) is translated by people; Traditional Chinese (``zh_TW``) is generated
+from it with OpenCC (``s2twp``: Taiwan phrasing) plus :data:`TW_OVERRIDES`, never edited by hand.
+
+The life of a message::
+
+    update_catalog(nb, po)   # after an English edit: new paragraphs appear empty, edited ones
+                             # keep their old translation but are marked fuzzy (stale)
+    catalog_problems(nb, po) # what is missing or stale, by cell id ([] = complete)
+    translate_notebook(nb, po, "zh_CN")  # the notebook with its prose translated
+
+>>> split_blocks("One.\\n\\n```python\\nx = 1\\n\\ny = 2\\n```\\n\\nTwo.")
+['One.', '\\n\\n', '```python\\nx = 1\\n\\ny = 2\\n```', '\\n\\n', 'Two.']
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+import polib
+
+LANGUAGES = {"zh_CN": "简体中文", "zh_TW": "繁體中文"}
+SOURCE_LANGUAGE = "zh_CN"  # the language translated by hand; the others are generated from it
+FUZZY_CUTOFF = 0.5  # an edited paragraph keeps its old translation (marked stale) above this similarity
+
+# OpenCC's s2twp is right for general Taiwan phrasing; these are deep-learning terms it gets wrong.
+# Applied to the converted text, in order (longest first where they overlap).
+TW_OVERRIDES: list[tuple[str, str]] = [
+    ("超引數", "超參數"),  # hyperparameter: 參數 (parameter), not 引數 (a function's argument)
+    ("引數", "參數"),  # a model's parameters are 參數 in Taiwan's ML writing too
+    ("最佳化器", "優化器"),  # PyTorch's optimizer: 優化器 is the common Taiwan usage (torch.optim docs)
+    ("張量核心", "Tensor Core"),
+    ("批次正規化", "批次正規化"),
+]
+
+_FENCE = re.compile(r"^\s*(```|~~~)")
+_SEP = re.compile(r"\n[ \t]*\n+")
+
+
+def split_blocks(text: str) -> list[str]:
+    """Split markdown into blocks and the blank-line separators between them (kept, so joining the
+    list gives ``text`` back). A fenced code block or a ``$$`` display-math block is never split."""
+    pieces = _SEP.split(text)
+    seps = _SEP.findall(text)
+    parts: list[str] = []
+    current: str | None = None
+    open_fence = open_math = False
+    for i, piece in enumerate(pieces):
+        if current is None:
+            if i > 0:
+                parts.append(seps[i - 1])
+            current = piece
+        else:
+            current += seps[i - 1] + piece
+        for line in piece.splitlines():
+            if _FENCE.match(line):
+                open_fence = not open_fence
+            elif not open_fence and line.count("$$") % 2 == 1:
+                open_math = not open_math
+        if not open_fence and not open_math:
+            parts.append(current)
+            current = None
+    if current is not None:  # an unclosed fence or formula: the rest is one block
+        parts.append(current)
+    return [p for p in parts if p != ""]
+
+
+def is_translatable(block: str) -> bool:
+    """A block with prose in it: not a bare code fence, display formula, image, HTML tag or rule."""
+    stripped = block.strip()
+    if not stripped or _FENCE.match(stripped) and stripped.rstrip().endswith(("```", "~~~")):
+        return False
+    if stripped.startswith("$$") and stripped.endswith("$$"):
+        return False
+    if re.fullmatch(r"(!\[[^\]]*\]\([^)]*\)\s*)+", stripped):
+        return False
+    if re.fullmatch(r"(<[^>]+>\s*)+", stripped) or re.fullmatch(r"[-*_]{3,}", stripped):
+        return False
+    return bool(re.search(r"[A-Za-z]{2}", re.sub(r"`[^`]*`|\$[^$]*\$", "", stripped)))
+
+
+def _markdown_cells(nb) -> list:
+    return [c for c in nb.cells if c.cell_type == "markdown"]
+
+
+def _cell_blocks(cell) -> list[str]:
+    return [b for b in split_blocks(cell.source) if not _SEP.fullmatch(b) and is_translatable(b)]
+
+
+def extract(notebook: str | Path) -> polib.POFile:
+    """A fresh catalog (every message untranslated) of one notebook's markdown prose."""
+    path = Path(notebook)
+    nb = nbformat.read(path, as_version=4)
+    po = polib.POFile(wrapwidth=0)
+    po.metadata = {"Project-Id-Version": path.stem, "Content-Type": "text/plain; charset=UTF-8",
+                   "Content-Transfer-Encoding": "8bit", "MIME-Version": "1.0"}
+    seen: set[tuple[str, str]] = set()
+    for cell in _markdown_cells(nb):
+        if "id" not in cell:
+            raise ValueError(f"{path}: a markdown cell has no id (nbformat >= 4.5 gives every cell one); "
+                             "re-save the notebook with Jupyter or nbformat to add ids")
+        for block in _cell_blocks(cell):
+            if (cell.id, block) in seen:
+                continue
+            seen.add((cell.id, block))
+            po.append(polib.POEntry(msgctxt=cell.id, msgid=block, msgstr="",
+                                    occurrences=[(f"notebooks/{path.name}", cell.id)]))
+    return po
+
+
+@dataclass
+class UpdateStats:
+    """What :func:`update_catalog` did to one catalog."""
+
+    kept: int = 0  # English unchanged: translation kept as it was
+    stale: int = 0  # English edited: old translation kept, marked fuzzy
+    new: int = 0  # no translation yet
+    obsolete: int = 0  # English removed: kept as an obsolete (#~) entry
+
+    def __str__(self) -> str:
+        return f"{self.kept} kept, {self.stale} stale, {self.new} new, {self.obsolete} obsolete"
+
+
+def update_catalog(notebook: str | Path, po_path: str | Path) -> UpdateStats:
+    """Bring ``po_path`` in line with the notebook's English (like gettext's ``msgmerge``).
+
+    A message whose English is unchanged keeps its translation (and its fuzzy flag). A paragraph that
+    was edited keeps the translation of the most similar old paragraph of the same cell, marked
+    ``fuzzy`` with the old English as ``#| msgid`` so a translator sees what changed. A paragraph that
+    moved to another cell keeps its translation. Everything else starts empty.
+    """
+    po_path = Path(po_path)
+    fresh = extract(notebook)
+    old = polib.pofile(str(po_path), wrapwidth=0) if po_path.exists() else polib.POFile(wrapwidth=0)
+    live = [e for e in old if not e.obsolete]
+    exact = {(e.msgctxt, e.msgid): e for e in live}
+    by_text: dict[str, polib.POEntry] = {}
+    for e in live:
+        if e.msgstr:
+            by_text.setdefault(e.msgid, e)
+    used: set[int] = set()
+    stats = UpdateStats()
+    pending = []
+    for entry in fresh:
+        hit = exact.get((entry.msgctxt, entry.msgid))
+        if hit is not None:
+            entry.msgstr, entry.flags = hit.msgstr, list(hit.flags)
+            entry.previous_msgid = hit.previous_msgid
+            entry.tcomment = hit.tcomment
+            used.add(id(hit))
+            stats.kept += 1
+        else:
+            pending.append(entry)
+    for entry in pending:
+        same_cell = [e for e in live if e.msgctxt == entry.msgctxt and id(e) not in used and e.msgstr]
+        best = max(same_cell, key=lambda e: _similarity(e.msgid, entry.msgid), default=None)
+        if best is not None and _similarity(best.msgid, entry.msgid) >= FUZZY_CUTOFF:
+            entry.msgstr = best.msgstr
+            entry.flags = ["fuzzy"]
+            entry.previous_msgid = best.previous_msgid or best.msgid
+            used.add(id(best))
+            stats.stale += 1
+        elif entry.msgid in by_text:
+            moved = by_text[entry.msgid]
+            entry.msgstr, entry.flags = moved.msgstr, list(moved.flags)
+            stats.kept += 1
+        else:
+            stats.new += 1
+    fresh.metadata = old.metadata or fresh.metadata
+    fresh.metadata["Project-Id-Version"] = Path(notebook).stem
+    for e in live:
+        if id(e) not in used and not any(f.msgctxt == e.msgctxt and f.msgid == e.msgid for f in fresh):
+            if e.msgstr and not any(f.msgid == e.msgid for f in fresh):
+                e.obsolete = True
+                e.occurrences = []
+                fresh.append(e)
+                stats.obsolete += 1
+    po_path.parent.mkdir(parents=True, exist_ok=True)
+    from .files import atomic_write
+
+    atomic_write(po_path, _po_text(fresh))
+    return stats
+
+
+def _po_text(po: polib.POFile) -> str:
+    return str(po) + ("\n" if not str(po).endswith("\n") else "")
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One message of a notebook that is not translated (``missing``) or out of date (``stale``)."""
+
+    notebook: str
+    cell_id: str
+    kind: str
+    english: str
+
+    def __str__(self) -> str:
+        first = self.english.strip().splitlines()[0] if self.english.strip() else ""
+        return f"{self.notebook}, cell {self.cell_id}: {self.kind}: {first[:70]!r}"
+
+
+def catalog_problems(notebook: str | Path, po_path: str | Path) -> list[Problem]:
+    """Every paragraph of the notebook whose translation is missing or stale ([] = all up to date).
+
+    Compares with the notebook itself, so an English edit shows up here even before
+    :func:`update_catalog` was run.
+    """
+    notebook = Path(notebook)
+    po_path = Path(po_path)
+    entries = {}
+    if po_path.exists():
+        entries = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(po_path)) if not e.obsolete}
+    problems = []
+    for entry in extract(notebook):
+        have = entries.get((entry.msgctxt, entry.msgid))
+        if have is None or not have.msgstr.strip():
+            problems.append(Problem(notebook.name, entry.msgctxt, "missing", entry.msgid))
+        elif "fuzzy" in have.flags:
+            problems.append(Problem(notebook.name, entry.msgctxt, "stale", entry.msgid))
+    return problems
+
+
+def catalog_path(locale_dir: str | Path, lang: str, notebook: str | Path) -> Path:
+    """Where the catalog of ``notebook`` for ``lang`` lives (zh_TW reads zh_CN's: it is generated)."""
+    lang = SOURCE_LANGUAGE if lang in LANGUAGES else lang
+    return Path(locale_dir) / lang / "LC_MESSAGES" / f"{Path(notebook).stem}.po"
+
+
+@functools.lru_cache(maxsize=1)
+def _opencc():
+    import opencc
+
+    return opencc.OpenCC("s2twp")
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional Chinese with Taiwan phrasing (OpenCC ``s2twp``) and the course's
+    overrides. Code in backticks and formulas in ``$…$`` are left exactly as they are.
+
+    >>> to_traditional("张量的梯度")
+    '張量的梯度'
+    """
+    out = []
+    for part in re.split(r"(`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|\]\([^)]*\))", text, flags=re.S):
+        if part.startswith(("`", "$", "](")):
+            out.append(part)
+            continue
+        converted = _opencc().convert(part)
+        for wrong, right in TW_OVERRIDES:
+            converted = converted.replace(wrong, right)
+        out.append(converted)
+    return "".join(out)
+
+
+def load_translations(po_path: str | Path, lang: str) -> dict[tuple[str, str], str]:
+    """``{(cell id, English block): translated block}`` of the up-to-date messages of a catalog."""
+    table = {}
+    for e in polib.pofile(str(po_path)):
+        if e.obsolete or not e.msgstr.strip() or "fuzzy" in e.flags:
+            continue
+        table[(e.msgctxt, e.msgid)] = to_traditional(e.msgstr) if lang == "zh_TW" else e.msgstr
+    return table
+
+
+def translate_notebook(notebook: str | Path, po_path: str | Path, lang: str):
+    """The notebook with its prose in ``lang``; code cells and outputs untouched.
+
+    A paragraph without an up-to-date translation stays in English (run :func:`catalog_problems`
+    to list them). Returns ``(notebook node, number of paragraphs left in English)``.
+    """
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    nb = nbformat.read(Path(notebook), as_version=4)
+    table = load_translations(po_path, lang) if Path(po_path).exists() else {}
+    left = 0
+    out = copy.deepcopy(nb)
+    for cell in _markdown_cells(out):
+        blocks = split_blocks(cell.source)
+        for i, block in enumerate(blocks):
+            if _SEP.fullmatch(block) or not is_translatable(block):
+                continue
+            if (cell.id, block) in table:
+                blocks[i] = table[(cell.id, block)]
+            else:
+                left += 1
+        cell.source = "".join(blocks)
+    out.metadata["language_info"] = out.metadata.get("language_info", {"name": "python"})
+    out.metadata.setdefault("course", {})["language"] = lang
+    return out, left
+
+
+def translate_folder(src: str | Path, out: str | Path, lang: str, locale_dir: str | Path) -> list[Path]:
+    """Write every ``src/*.ipynb`` translated into ``out``; returns the paths written."""
+    src, out = Path(src), Path(out)
+    notebooks = [src] if src.is_file() else sorted(src.glob("*.ipynb"))
+    if not notebooks:
+        raise FileNotFoundError(f"no notebooks in {src}")
+    if out.resolve() == (src if src.is_dir() else src.parent).resolve():
+        raise ValueError(f"refusing to write translations over the English notebooks in {out}")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    from .files import atomic_write
+
+    for nb_path in notebooks:
+        translated, _left = translate_notebook(nb_path, catalog_path(locale_dir, lang, nb_path), lang)
+        target = out / nb_path.name
+        atomic_write(target, nbformat.writes(translated) + "\n")
+        written.append(target)
+    return written
+
+
+_CODE = re.compile(r"``[^`]+``|`[^`\n]+`")
+_MATH = re.compile(r"\$\$.*?\$\$|(?<![\\$])\$[^$\n]+\$", re.S)
+_LINK = re.compile(r"\]\(([^)\s]+)[^)]*\)")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+
+
+def _prose(text: str) -> str:
+    """The text with code spans, formulas and link targets removed."""
+    return _LINK.sub("]", _MATH.sub(" ", _CODE.sub(" ", text)))
+
+
+def message_issues(msgid: str, msgstr: str) -> list[str]:
+    """What a translation changed that it must not: inline code, formulas, link targets, numbers,
+    the heading level or the list/quote/table structure. ``[]`` = nothing.
+
+    >>> message_issues("Call `f(x)` twice.", "调用 `f(x)` 两次。")
+    []
+    >>> message_issues("Call `f(x)` 2 times.", "调用 f(x) 两次。")
+    ['code spans differ: missing `f(x)`', 'numbers differ: missing 2']
+    """
+    issues = []
+    for name, pattern in (("code spans", _CODE), ("formulas", _MATH)):
+        a, b = sorted(pattern.findall(msgid)), sorted(pattern.findall(msgstr))
+        if a != b:
+            missing = [x for x in a if x not in b]
+            extra = [x for x in b if x not in a]
+            issues.append(f"{name} differ: " + ", ".join([f"missing {x}" for x in missing]
+                                                          + [f"added {x}" for x in extra]))
+    if sorted(_LINK.findall(msgid)) != sorted(_LINK.findall(msgstr)):
+        issues.append(f"link targets differ: {sorted(_LINK.findall(msgid))} "
+                      f"vs {sorted(_LINK.findall(msgstr))}")
+    a = sorted(_NUMBER.findall(_prose(msgid)))
+    b = sorted(_NUMBER.findall(_prose(msgstr)))
+    missing = [x for x in a if x not in b]
+    if missing:
+        issues.append("numbers differ: missing " + ", ".join(missing))
+    head_a = re.match(r"#+ ", msgid)
+    head_b = re.match(r"#+ ", msgstr)
+    if (head_a and head_a.group()) != (head_b and head_b.group()):
+        issues.append("heading level differs")
+    for name, pattern in (("list items", r"^\s*(?:[-*+]|\d+\.) "), ("table rows", r"^\s*\|"),
+                          ("quote lines", r"^\s*>")):
+        if len(re.findall(pattern, msgid, re.M)) != len(re.findall(pattern, msgstr, re.M)):
+            issues.append(f"number of {name} differs")
+    return issues
+
+
+@dataclass(frozen=True)
+class Term:
+    """One row of ``locale/GLOSSARY.md``."""
+
+    english: str
+    chinese: str
+    checked: bool
+
+
+def read_glossary(path: str | Path) -> list[Term]:
+    """The glossary's table rows (English | 简体中文 | checked | note)."""
+    terms = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and line.lstrip().startswith("|") and cells[0] not in {"English", ""} \
+                and not set(cells[0]) <= set("-: "):
+            terms.append(Term(cells[0], cells[1], cells[2] == "checked"))
+    return terms
+
+
+def glossary_issues(msgid: str, msgstr: str, terms: list[Term], comment: str = "") -> list[str]:
+    """Checked glossary terms that a translation does not render with the glossary's Chinese term,
+    or leaves in English. ``comment`` is the message's translator comment (``glossary-ok: TERM``).
+
+    >>> t = [Term("gradient", "梯度", True)]
+    >>> glossary_issues("The gradient is zero.", "梯度为零。", t)
+    []
+    >>> glossary_issues("The gradients are zero.", "gradient 为零。", t)
+    ["'gradient' should be 梯度", "'gradient' left in English"]
+    """
+    issues = []
+    waived = set(re.findall(r"glossary-ok:\s*([\w -]+)", comment))
+    waived = {w.strip().lower() for w in waived}
+    english = _prose(msgid)
+    chinese = re.sub(r"[（(][A-Za-z][A-Za-z ,/-]*[）)]", "", _prose(msgstr))  # 张量（tensor） is fine
+    for term in terms:
+        if not term.checked or term.english.lower() in waived:
+            continue
+        word = re.compile(rf"\b{re.escape(term.english)}(?:s|es)?\b", re.I)
+        if word.search(english):
+            if term.chinese not in msgstr:
+                issues.append(f"{term.english!r} should be {term.chinese}")
+            if word.search(chinese):
+                issues.append(f"{term.english!r} left in English")
+    return issues
