@@ -167,3 +167,90 @@ def load_checkpoint(path: str | os.PathLike, *, model: torch.nn.Module | None = 
     if restore_rng:
         set_rng_state(payload["rng"], generator)
     return payload
+
+
+# -- A folder of numbered checkpoints, for jobs that must survive being killed -------------------------
+#
+# ``step_00000040.pt`` is written atomically; then ``step_00000040.pt.sha256`` (its digest) is written,
+# also atomically. A checkpoint counts only when its digest file exists and matches: a file damaged
+# later (a bad disk, a copy cut short, a hand edit) is detected and skipped, and so is one whose
+# writer was killed between the two writes. Resuming takes the newest good one.
+
+STEP_FILE = "step_{:08d}.pt"
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_step_checkpoint(folder: str | os.PathLike, step: int, *, keep: int = 3, **state: Any) -> Path:
+    """Save training state as ``folder/step_NNNNNNNN.pt`` (+ its sha256), keep the newest ``keep``.
+
+    ``state`` is what :func:`save_checkpoint` takes (``model=``, ``optimizer=``, ``extra=``, ...).
+
+    >>> import tempfile
+    >>> d = tempfile.mkdtemp()
+    >>> for s in (10, 20, 30, 40):
+    ...     _ = save_step_checkpoint(d, s, keep=2, model=torch.nn.Linear(1, 1))
+    >>> [p.name for p in step_checkpoints(d)]
+    ['step_00000040.pt', 'step_00000030.pt']
+    """
+    folder = Path(folder)
+    path = folder / STEP_FILE.format(step)
+    save_checkpoint(path, **state)
+    from .files import atomic_write
+
+    atomic_write(path.with_name(path.name + ".sha256"), f"{_sha256(path)}  {path.name}\n")
+    for old in step_checkpoints(folder)[keep:]:
+        old.unlink(missing_ok=True)
+        old.with_name(old.name + ".sha256").unlink(missing_ok=True)
+    return path
+
+
+def step_checkpoints(folder: str | os.PathLike) -> list[Path]:
+    """The numbered checkpoints in ``folder``, newest (highest step) first."""
+    return sorted(Path(folder).glob("step_*.pt"), reverse=True)
+
+
+def checkpoint_problem(path: str | os.PathLike) -> str | None:
+    """Why the numbered checkpoint ``path`` cannot be trusted, or ``None`` when it is good."""
+    path = Path(path)
+    sidecar = path.with_name(path.name + ".sha256")
+    if not sidecar.exists():
+        return "no .sha256 file beside it (its writer was stopped before finishing)"
+    expected = sidecar.read_text(encoding="utf-8").split()[:1]
+    if not expected or expected[0] != _sha256(path):
+        return "its sha256 does not match the .sha256 file (the file was damaged or cut short)"
+    return None
+
+
+def latest_good_checkpoint(folder: str | os.PathLike, log=print) -> tuple[Path, dict[str, Any]] | None:
+    """The newest checkpoint in ``folder`` that is intact and loads: ``(path, payload)``.
+
+    Each damaged one is reported through ``log`` (one line naming the file and the reason) and the
+    next older one is tried. ``None`` when the folder holds no checkpoint at all — the job starts
+    from scratch. When checkpoints exist but none is good, raises ``RuntimeError``: silently starting
+    again from step 0 would throw away the whole run.
+    """
+    candidates = step_checkpoints(folder)
+    reasons = []
+    for path in candidates:
+        problem = checkpoint_problem(path)
+        if problem is None:
+            try:
+                return path, load_checkpoint(path)
+            except (NotACheckpointError, UnsafeCheckpointError) as err:
+                problem = str(err)
+        reasons.append(f"{path.name}: {problem}")
+        log(f"skipping damaged checkpoint {path.name}: {problem}")
+    if candidates:
+        raise RuntimeError(f"All {len(candidates)} checkpoints in {folder} are damaged ("
+                           + "; ".join(reasons) + "). Refusing to restart from scratch: restore one from a "
+                           "backup, or delete the folder to start over on purpose.")
+    return None

@@ -65,8 +65,14 @@ def choose_device_kind(requested: str = "auto", local_world_size: int = 1) -> st
     return "cuda" if gpus >= local_world_size > 0 and os.environ.get("COURSE_DEVICE", "") != "cpu" else "cpu"
 
 
-def setup(requested: str = "auto") -> tuple[int, int, torch.device]:
-    """Join the process group if launched by torchrun; return (rank, world_size, device)."""
+def setup(requested: str = "auto", timeout_s: float = 300.0) -> tuple[int, int, torch.device]:
+    """Join the process group if launched by torchrun; return (rank, world_size, device).
+
+    ``timeout_s`` bounds how long a collective (an all-reduce, a barrier) waits for a peer that does
+    not answer, so a job whose partner vanished fails instead of hanging forever.
+    """
+    from datetime import timedelta
+
     world = int(os.environ.get("WORLD_SIZE", "1"))
     rank = int(os.environ.get("RANK", "0"))
     local_rank = int(os.environ.get("LOCAL_RANK", "0"))
@@ -78,16 +84,59 @@ def setup(requested: str = "auto") -> tuple[int, int, torch.device]:
     if world > 1:
         if use_cuda:
             torch.cuda.set_device(device)
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=timedelta(seconds=timeout_s))
     return rank, world, device
 
 
+def shard(model: nn.Module) -> nn.Module:
+    """FSDP2: shard every layer that has parameters, then the whole model, across the process group.
+
+    Each process then keeps only its 1/world_size slice of every parameter (a ``DTensor``); a layer's
+    full weights are all-gathered just before its forward and backward and freed right after, and
+    gradients are reduce-scattered so each process updates only its own slice.
+    """
+    from torch.distributed.fsdp import fully_shard
+
+    for layer in model.children():
+        if any(True for _ in layer.parameters(recurse=False)):
+            fully_shard(layer)
+    return fully_shard(model)
+
+
+def local_parameter_bytes(model: nn.Module) -> int:
+    """Bytes of parameters this process holds (its shards under FSDP, everything otherwise)."""
+    total = 0
+    for p in model.parameters():
+        local = p.to_local() if hasattr(p, "to_local") else p
+        total += local.numel() * local.element_size()
+    return total
+
+
+def _kill_myself_once(step: int, rank: int, args: argparse.Namespace) -> None:
+    """The failure demo: SIGKILL this worker at ``--kill-at-step`` -- on the first attempt only, so
+    the restarted job runs through. (SIGKILL cannot be caught: no cleanup, no last checkpoint.)"""
+    first_attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT", "0") == "0"
+    if args.kill_at_step and step == args.kill_at_step and rank == args.kill_rank and first_attempt:
+        print(f"rank {rank}: SIGKILL at step {step} (simulated failure)", flush=True)
+        import signal
+
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def train(args: argparse.Namespace) -> dict:
-    """Train and (on rank 0) save; returns a summary dict."""
-    from .checkpoint import save_checkpoint
+    """Train and (on rank 0) save; returns a summary dict.
+
+    With ``--ckpt-dir`` the full training state (weights, optimizer, epoch, position in the epoch,
+    RNG, the running loss) is saved every ``--ckpt-every`` steps by rank 0, and at start every rank
+    resumes from the newest intact checkpoint there -- so a job restarted by ``torchrun
+    --max-restarts`` continues where the last checkpoint left off and ends with the same weights.
+    """
+    from .checkpoint import latest_good_checkpoint, save_checkpoint, save_step_checkpoint, set_rng_state
     from .data import load_mnist5k
 
-    rank, world, device = setup(args.device)
+    if args.fsdp and args.ckpt_dir:
+        raise SystemExit("--fsdp with --ckpt-dir is not supported by this script: resume is shown with DDP")
+    rank, world, device = setup(args.device, args.timeout)
     if args.batch_size % world:
         raise SystemExit(f"--batch-size {args.batch_size} must be divisible by the {world} processes")
     torch.manual_seed(args.seed)  # identical initial weights everywhere (DDP also broadcasts rank 0's)
@@ -97,33 +146,131 @@ def train(args: argparse.Namespace) -> dict:
                                  drop_last=True)
     loader = DataLoader(data, batch_size=args.batch_size // world, sampler=sampler, drop_last=True)
     model = build_model().to(device)
-    ddp = DDP(model) if world > 1 else model
-    opt = torch.optim.SGD(ddp.parameters(), lr=args.lr, momentum=0.9)
+    if args.fsdp and world > 1:
+        net = shard(model)
+    else:
+        net = DDP(model) if world > 1 else model
+    opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    losses = []
-    for epoch in range(args.epochs):
+    losses: list[float] = []
+    step, start_epoch, skip = 0, 0, 0
+    carried = torch.zeros(2, device=device)  # loss sum and count of the epoch so far (all ranks)
+    resumed_from = None
+    if args.ckpt_dir:
+        found = latest_good_checkpoint(args.ckpt_dir, log=lambda m: print(f"rank {rank}: {m}", flush=True))
+        if found is not None:
+            path, payload = found
+            model.load_state_dict(payload["model"])
+            opt.load_state_dict(payload["optimizer"])
+            set_rng_state(payload["rng"])  # every rank draws the same numbers in this script
+            extra = payload["extra"]
+            if extra["world_size"] != world or extra["global_batch"] != args.batch_size:
+                raise SystemExit(f"{path} was written by a job with world size {extra['world_size']} and "
+                                 f"global batch {extra['global_batch']}; this one has {world} and "
+                                 f"{args.batch_size}. Use a new --ckpt-dir for a different job.")
+            step, start_epoch, skip = extra["step"], extra["epoch"], extra["batch_in_epoch"]
+            losses = list(extra["losses"])
+            if rank == 0:
+                carried = extra["carried"].to(device)
+            resumed_from = path.name
+            if rank == 0:
+                print(f"resumed from {path.name}: step {step}, epoch {start_epoch + 1}, batch {skip} "
+                      f"(restart {os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')})", flush=True)
+    for epoch in range(start_epoch, args.epochs):
         sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every process
-        total = torch.zeros(2, device=device)
-        for x, y in loader:
+        total = carried if epoch == start_epoch else torch.zeros(2, device=device)
+        for i, (x, y) in enumerate(loader):
+            if epoch == start_epoch and i < skip:
+                continue  # done before the checkpoint: the sampler's order is the same, skip ahead
             x, y = x.to(device), y.to(device)
-            loss = loss_fn(ddp(x), y)
+            loss = loss_fn(net(x), y)
             opt.zero_grad(set_to_none=True)
-            loss.backward()  # DDP all-reduces (averages) gradients here
+            loss.backward()  # DDP all-reduces (averages) gradients here; FSDP reduce-scatters them
             opt.step()
+            step += 1
             total += torch.stack([loss.detach() * len(y), torch.tensor(len(y), device=device)])
+            _kill_myself_once(step, rank, args)
+            if args.ckpt_dir and args.ckpt_every and step % args.ckpt_every == 0:
+                so_far = total.clone()
+                if world > 1:
+                    dist.all_reduce(so_far)  # the loss of every rank so far, kept by rank 0
+                if rank == 0:
+                    save_step_checkpoint(args.ckpt_dir, step, keep=args.keep, model=model, optimizer=opt,
+                                         extra={"step": step, "epoch": epoch, "batch_in_epoch": i + 1,
+                                                "carried": so_far.cpu(), "losses": losses,
+                                                "world_size": world, "global_batch": args.batch_size})
+                    total.copy_(so_far)
+                elif world > 1:
+                    total.zero_()
         if world > 1:
             dist.all_reduce(total)
         losses.append((total[0] / total[1]).item())
         if rank == 0:
             print(f"epoch {epoch + 1}: loss {losses[-1]:.4f} (world size {world}, {device})", flush=True)
+    param_bytes = [local_parameter_bytes(net)]
+    if world > 1:
+        gathered: list = [None] * world
+        dist.all_gather_object(gathered, param_bytes[0])
+        param_bytes = gathered
     summary = {"world_size": world, "losses": losses, "backend": dist.get_backend() if world > 1 else "none",
-               "global_batch": args.batch_size, "device": str(device)}
-    if rank == 0 and args.out:
-        save_checkpoint(args.out, model=model, epoch=args.epochs, extra=summary)
+               "global_batch": args.batch_size, "device": str(device), "steps": step,
+               "resumed_from": resumed_from,
+               "restarts": int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")),
+               "sharded": bool(args.fsdp and world > 1), "param_bytes_per_rank": param_bytes}
+    if args.out and args.fsdp and world > 1:
+        save_sharded(args.out, net, summary)
+    elif rank == 0 and args.out:
+        save_checkpoint(args.out, model=model, epoch=args.epochs, extra={"arch": "ddp_train", **summary})
     if world > 1:
         dist.barrier()
         dist.destroy_process_group()
     return summary
+
+
+def save_sharded(folder: str | os.PathLike, model: nn.Module, summary: dict) -> None:
+    """Every rank writes its own shards with ``torch.distributed.checkpoint`` (DCP) into ``folder``;
+    rank 0 adds ``summary.json``. No process ever holds the whole model to save it."""
+    import json
+    from pathlib import Path
+
+    import torch.distributed.checkpoint as dcp
+    from torch.distributed.checkpoint.state_dict import get_model_state_dict
+
+    from .files import atomic_write
+
+    dcp.save({"model": get_model_state_dict(model)}, checkpoint_id=str(folder))
+    if dist.get_rank() == 0:
+        atomic_write(Path(folder) / "summary.json", json.dumps(summary, indent=1) + "\n")
+
+
+def sharded_to_checkpoint(folder: str | os.PathLike, out: str | os.PathLike) -> dict:
+    """Turn a sharded DCP folder (written by ``--fsdp``) into one ordinary course checkpoint.
+
+    Runs in a single process, no process group needed: DCP reads every shard and reassembles the
+    full tensors. ``course_lib.predict`` and :func:`~course_lib.checkpoint.load_checkpoint` read the
+    result like any other checkpoint. Returns the plain ``state_dict``.
+    """
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from torch.distributed.checkpoint.format_utils import dcp_to_torch_save
+
+    from .checkpoint import safe_load, save_checkpoint
+
+    folder = Path(folder)
+    if not (folder / ".metadata").exists():
+        raise FileNotFoundError(f"{folder} is not a torch.distributed.checkpoint folder (no .metadata); "
+                                "write one with `torchrun ... -m course_lib.ddp_train --fsdp --out FOLDER`")
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "plain.pt"
+        dcp_to_torch_save(folder, plain)
+        state = safe_load(plain)["model"]
+    model = build_model()
+    model.load_state_dict(state)  # strict: every key and shape must be there
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    save_checkpoint(out, model=model, extra={"arch": "ddp_train", **summary})
+    return state
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -136,6 +283,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default="", help="checkpoint path written by rank 0")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"],
                    help="cuda: one GPU per process (NCCL); cpu: gloo; auto: cuda if there are enough GPUs")
+    p.add_argument("--ckpt-dir", default="", help="save training state here, and resume from it at start")
+    p.add_argument("--ckpt-every", type=int, default=10, help="steps between checkpoints (with --ckpt-dir)")
+    p.add_argument("--keep", type=int, default=3, help="newest checkpoints kept in --ckpt-dir")
+    p.add_argument("--fsdp", action="store_true",
+                   help="shard the model with FSDP2 instead of replicating it (--out is then a DCP folder)")
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="seconds a collective waits for a silent peer before the job fails")
+    p.add_argument("--kill-at-step", type=int, default=0,
+                   help="failure demo: SIGKILL rank --kill-rank at this step (first attempt only)")
+    p.add_argument("--kill-rank", type=int, default=1)
     return p.parse_args(argv)
 
 

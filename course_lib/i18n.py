@@ -326,9 +326,9 @@ def translate_folder(src: str | Path, out: str | Path, lang: str, locale_dir: st
 
 
 _CODE = re.compile(r"``[^`]+``|`[^`\n]+`")
-_MATH = re.compile(r"\$\$.*?\$\$|(?<![\\$])\$[^$\n]+\$", re.S)
+_MATH = re.compile(r"\$\$.*?\$\$|(?<![\\$])\$(?:[^$\n]|\n(?!\n))+\$", re.S)  # inline: may wrap once
 _LINK = re.compile(r"\]\(([^)\s]+)[^)]*\)")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*")  # 约10: a digit after a Chinese character counts
 
 
 def _prose(text: str) -> str:
