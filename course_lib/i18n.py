@@ -325,7 +325,7 @@ def translate_folder(src: str | Path, out: str | Path, lang: str, locale_dir: st
     return written
 
 
-_CODE = re.compile(r"``[^`]+``|`[^`\n]+`")
+_CODE = re.compile(r"``[^`]+``|`(?:[^`\n]|\n(?!\n))+`")  # a code span may wrap a line
 _MATH = re.compile(r"\$\$.*?\$\$|(?<![\\$])\$(?:[^$\n]|\n(?!\n))+\$", re.S)  # inline: may wrap once
 _LINK = re.compile(r"\]\(([^)\s]+)[^)]*\)")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*")  # 约10: a digit after a Chinese character counts
