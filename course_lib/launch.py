@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 JOB_VARIABLE = "COURSE_JOB_ID"  # set in every process of a job: how leftovers are found and stopped
@@ -73,7 +73,7 @@ class JobResult:
     seconds: float
     timed_out: bool = False
     leftovers_killed: int = 0
-    notes: list[str] = field(default_factory=list)
+    job_id: str = ""
 
     @property
     def ok(self) -> bool:
@@ -112,7 +112,7 @@ def run_job(commands: list[list[str]], *, timeout: float, env: dict[str, str] | 
         log.seek(0)
         nodes.append(NodeResult(proc.returncode if proc.returncode is not None else -9, log.read()))
         log.close()
-    return JobResult(nodes, time.perf_counter() - start, timed_out, killed)
+    return JobResult(nodes, time.perf_counter() - start, timed_out, killed, job)
 
 
 def _stop(procs: list[subprocess.Popen], grace: float = 10.0) -> None:

@@ -23,7 +23,8 @@ class InputError(ValueError):
 
 
 def load_classifier(checkpoint: str | os.PathLike) -> tuple[nn.Module, list[str], tuple[int, int, int]]:
-    """Load a course checkpoint holding a SmallCNN; return (model in eval mode, classes, input shape)."""
+    """Load a course checkpoint holding a SmallCNN (notebook 08) or the ``ddp_train`` CNN (notebook 15,
+    DDP or FSDP); return (model in eval mode, classes, input shape)."""
     from .checkpoint import NotACheckpointError, UnsafeCheckpointError
     from .vision import load_mnist_cnn
 
@@ -32,13 +33,27 @@ def load_classifier(checkpoint: str | os.PathLike) -> tuple[nn.Module, list[str]
         raise InputError(f"Checkpoint {path} does not exist. Train notebook 08 first; it saves "
                          "data/models/mnist_cnn.pt.")
     try:
-        model = load_mnist_cnn(path)
+        model = _load_ddp_model(path) or load_mnist_cnn(path)
     except (NotACheckpointError, UnsafeCheckpointError, KeyError, RuntimeError, ValueError) as err:
         raise InputError(f"{path} is not a course_lib SmallCNN checkpoint ({err}). Use the file that "
                          "notebook 08 saves (course_lib.vision.mnist_cnn_path()).") from None
     shape = tuple(int(s) for s in model.info.get("input_shape", (1, 28, 28)))
     classes = list(model.info.get("classes") or [str(i) for i in range(10)])
     return model, classes, shape  # type: ignore[return-value]
+
+
+def _load_ddp_model(path: Path) -> nn.Module | None:
+    """The model of ``course_lib.ddp_train`` (DDP or FSDP run, notebook 15) when ``path`` holds one."""
+    from .checkpoint import load_checkpoint
+    from .ddp_train import build_model
+
+    payload = load_checkpoint(path)
+    if payload.get("extra", {}).get("arch") != "ddp_train":
+        return None
+    model = build_model()
+    model.load_state_dict(payload["model"])
+    model.info = {"classes": [str(d) for d in range(10)], "input_shape": [1, 28, 28]}
+    return model.eval()
 
 
 def load_image(path: str | os.PathLike, shape: tuple[int, int, int] = (1, 28, 28)) -> torch.Tensor:
