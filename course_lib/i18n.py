@@ -405,12 +405,12 @@ def glossary_issues(msgid: str, msgstr: str, terms: list[Term], comment: str = "
     issues = []
     waived = set(re.findall(r"glossary-ok:\s*([\w -]+)", comment))
     waived = {w.strip().lower() for w in waived}
-    english = _prose(msgid)
+    english = re.sub(r"\s+", " ", _prose(msgid).replace("**", ""))  # "**validation** set", "learning\n rate"
     chinese = re.sub(r"[（(][A-Za-z][A-Za-z ,/-]*[）)]", "", _prose(msgstr))  # 张量（tensor） is fine
     for term in terms:
         if not term.checked or term.english.lower() in waived:
             continue
-        word = re.compile(rf"\b{re.escape(term.english)}(?:s|es)?\b", re.I)
+        word = re.compile(rf"\b{re.escape(term.english)}(?:s|es|al)?\b", re.I)
         if word.search(english):
             if term.chinese not in msgstr:
                 issues.append(f"{term.english!r} should be {term.chinese}")
