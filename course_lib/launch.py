@@ -186,3 +186,29 @@ def explain(output: str, endpoint: str = "the endpoint") -> str | None:
         if re.search(pattern, output, re.I):
             return text.format(endpoint=endpoint)
     return None
+
+
+_LAUNCHER_LOG = re.compile(r"^[WIE]\d{4} [\d:.]+ +\d+ \S+\] ?(.*)$")
+
+
+def readable(output: str) -> str:
+    """The part of a ``torchrun`` log a person wants to read: the workers' own lines, plus one line
+    per worker failure the launcher reported. Tracebacks of workers whose peer died (``[rankN]:``
+    lines), launcher warnings and gloo's retry chatter are left out.
+
+    >>> print(readable("epoch 1: loss 2.3\\n[rank0]: RuntimeError: ...\\n"
+    ...                "E1130 12:37:09.230000 11938 api.py:1002] failed (exitcode: -9) local_rank: 1 (pid: 7)"))
+    epoch 1: loss 2.3
+    torchrun: worker failed (exitcode: -9) local_rank: 1 (pid: 7)
+    """
+    keep = []
+    for line in output.splitlines():
+        launcher = _LAUNCHER_LOG.match(line)
+        if launcher:
+            if "exitcode" in line:
+                keep.append("torchrun: worker " + launcher.group(1).strip())
+            continue
+        if line.startswith(("[rank", "[/", "[E", "[W", "Traceback", "  ")) or not line.strip():
+            continue
+        keep.append(line)
+    return "\n".join(keep)
