@@ -65,13 +65,19 @@ def _i18n(args: argparse.Namespace) -> int:
     if not notebooks:
         print(f"error: no notebooks NN_name.ipynb in {args.notebooks}", file=sys.stderr)
         return 2
+    pages = sorted(Path(args.site).glob("*.md")) if args.site else []  # the website's own pages
+    sources = notebooks + pages
     if args.action == "update":
-        for nb in notebooks:
+        for nb in sources:
             stats = i18n.update_catalog(nb, i18n.catalog_path(args.locale, i18n.SOURCE_LANGUAGE, nb))
             print(f"{nb.name}: {stats}")
+        from . import messages
+
+        stats = i18n.merge_catalog(messages.extract(notebooks), messages.CATALOG, "course_lib")
+        print(f"course_lib.po (what the code prints): {stats}")
         print(f"zh_TW is generated from {i18n.SOURCE_LANGUAGE} (OpenCC s2twp): nothing to update.")
     problems = []
-    for nb in notebooks:
+    for nb in sources:
         found = i18n.catalog_problems(nb, i18n.catalog_path(args.locale, i18n.SOURCE_LANGUAGE, nb))
         problems += found
         if args.action == "status":
@@ -80,6 +86,12 @@ def _i18n(args: argparse.Namespace) -> int:
                   + (f" ({sum(p.kind == 'missing' for p in found)} missing, "
                      f"{sum(p.kind == 'stale' for p in found)} stale)" if found else ""))
     if args.action == "status":
+        from . import messages
+
+        runtime = messages.problems(notebooks)
+        total = len(messages.extract(notebooks))
+        print(f"course_lib.po (what the code prints): {total - len(runtime)}/{total} translated")
+        problems += runtime
         for problem in problems[: args.show]:
             print("  " + str(problem))
         if len(problems) > args.show:
@@ -125,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     loc.add_argument("action", choices=["update", "status"])
     loc.add_argument("--notebooks", default="notebooks")
     loc.add_argument("--locale", default="locale", help="folder of the catalogs (default: locale)")
+    loc.add_argument("--site", default="site", help="folder of the website's Markdown pages ('' = none)")
     loc.add_argument("--show", type=int, default=20, help="list at most this many problems")
     loc.set_defaults(func=_i18n)
     tr = sub.add_parser("translate", help="write the notebooks with their prose in Chinese")

@@ -31,9 +31,20 @@ class ExerciseFailed(AssertionError):
 
 def check(condition: bool, what: str, hint: str | None = None) -> None:
     """Pass (print ✅) when ``condition`` is true, else raise :class:`ExerciseFailed`."""
+    from .messages import frame, tr
+
+    what = tr(what)  # in the learner's language when COURSE_LANG is set (course_lib.messages)
     if not condition:
-        raise ExerciseFailed(f"❌ Not yet: expected {what}." + (f" Hint: {hint}" if hint else ""))
+        raise ExerciseFailed("❌ " + frame("Not yet: expected {what}.", what=what)
+                             + (_space() + frame("Hint: {hint}", hint=tr(hint)) if hint else ""))
     print(f"✅ {what}")
+
+
+def _space() -> str:
+    """Between two sentences: a space in English, none after Chinese full-width punctuation."""
+    from .messages import language
+
+    return "" if language().startswith("zh") else " "
 
 
 def check_shape(tensor: torch.Tensor, shape: tuple[int, ...], what: str = "the tensor") -> None:
@@ -51,7 +62,10 @@ def check_close(actual, expected, what: str = "the result", atol: float = 1e-5, 
     e = torch.as_tensor(expected, dtype=torch.float64) if not isinstance(expected, torch.Tensor) \
         else expected.detach().cpu().double()
     if a.shape != e.shape:
-        raise ExerciseFailed(f"❌ Not yet: {what} should have shape {tuple(e.shape)}, got {tuple(a.shape)}.")
+        from .messages import frame, tr
+
+        raise ExerciseFailed("❌ " + frame("{what} should have shape {want}, got {got}.", what=tr(what),
+                                           want=str(tuple(e.shape)), got=str(tuple(a.shape))))
     ok = torch.allclose(a, e, atol=atol, rtol=rtol)
     detail = hint or (None if ok else f"largest difference {(a - e).abs().max().item():.3g}")
     check(ok, f"{what} to match the reference", hint=detail)

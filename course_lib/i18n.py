@@ -98,10 +98,25 @@ def _cell_blocks(cell) -> list[str]:
     return [b for b in split_blocks(cell.source) if not _SEP.fullmatch(b) and is_translatable(b)]
 
 
+PAGE_ID = "page"  # the one "cell" of a Markdown page (the website's start page, the recipes)
+
+
+def _read(path: Path):
+    """A notebook, or a Markdown page as a notebook with one markdown cell whose id is ``page``."""
+    if path.suffix == ".md":
+        nb = nbformat.v4.new_notebook()
+        cell = nbformat.v4.new_markdown_cell(path.read_text(encoding="utf-8"))
+        cell.id = PAGE_ID
+        nb.cells = [cell]
+        return nb
+    return nbformat.read(path, as_version=4)
+
+
 def extract(notebook: str | Path) -> polib.POFile:
-    """A fresh catalog (every message untranslated) of one notebook's markdown prose."""
+    """A fresh catalog (every message untranslated) of one notebook's markdown prose (or of a
+    Markdown page's)."""
     path = Path(notebook)
-    nb = nbformat.read(path, as_version=4)
+    nb = _read(path)
     po = polib.POFile(wrapwidth=0)
     po.metadata = {"Project-Id-Version": path.stem, "Content-Type": "text/plain; charset=UTF-8",
                    "Content-Transfer-Encoding": "8bit", "MIME-Version": "1.0"}
@@ -115,7 +130,7 @@ def extract(notebook: str | Path) -> polib.POFile:
                 continue
             seen.add((cell.id, block))
             po.append(polib.POEntry(msgctxt=cell.id, msgid=block, msgstr="",
-                                    occurrences=[(f"notebooks/{path.name}", cell.id)]))
+                                    occurrences=[(f"{path.parent.name}/{path.name}", cell.id)]))
     return po
 
 
@@ -140,8 +155,13 @@ def update_catalog(notebook: str | Path, po_path: str | Path) -> UpdateStats:
     ``fuzzy`` with the old English as ``#| msgid`` so a translator sees what changed. A paragraph that
     moved to another cell keeps its translation. Everything else starts empty.
     """
+    return merge_catalog(extract(notebook), po_path, Path(notebook).stem)
+
+
+def merge_catalog(fresh: polib.POFile, po_path: str | Path, project: str) -> UpdateStats:
+    """Write ``fresh`` (the current English messages) to ``po_path``, carrying over the translations
+    of the catalog there: see :func:`update_catalog`."""
     po_path = Path(po_path)
-    fresh = extract(notebook)
     old = polib.pofile(str(po_path), wrapwidth=0) if po_path.exists() else polib.POFile(wrapwidth=0)
     live = [e for e in old if not e.obsolete]
     exact = {(e.msgctxt, e.msgid): e for e in live}
@@ -178,7 +198,7 @@ def update_catalog(notebook: str | Path, po_path: str | Path) -> UpdateStats:
         else:
             stats.new += 1
     fresh.metadata = old.metadata or fresh.metadata
-    fresh.metadata["Project-Id-Version"] = Path(notebook).stem
+    fresh.metadata["Project-Id-Version"] = project
     for e in live:
         if id(e) not in used and not any(f.msgctxt == e.msgctxt and f.msgid == e.msgid for f in fresh):
             if e.msgstr and not any(f.msgid == e.msgid for f in fresh):
@@ -239,7 +259,8 @@ def catalog_problems(notebook: str | Path, po_path: str | Path) -> list[Problem]
 def catalog_path(locale_dir: str | Path, lang: str, notebook: str | Path) -> Path:
     """Where the catalog of ``notebook`` for ``lang`` lives (zh_TW reads zh_CN's: it is generated)."""
     lang = SOURCE_LANGUAGE if lang in LANGUAGES else lang
-    return Path(locale_dir) / lang / "LC_MESSAGES" / f"{Path(notebook).stem}.po"
+    name = Path(notebook).stem if Path(notebook).suffix != ".md" else f"site-{Path(notebook).stem}"
+    return Path(locale_dir) / lang / "LC_MESSAGES" / f"{name}.po"
 
 
 @functools.lru_cache(maxsize=1)
@@ -286,7 +307,7 @@ def translate_notebook(notebook: str | Path, po_path: str | Path, lang: str):
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
-    nb = nbformat.read(Path(notebook), as_version=4)
+    nb = _read(Path(notebook))
     table = load_translations(po_path, lang) if Path(po_path).exists() else {}
     left = 0
     out = copy.deepcopy(nb)
@@ -296,13 +317,34 @@ def translate_notebook(notebook: str | Path, po_path: str | Path, lang: str):
             if _SEP.fullmatch(block) or not is_translatable(block):
                 continue
             if (cell.id, block) in table:
-                blocks[i] = table[(cell.id, block)]
+                blocks[i] = _keep_anchor(block, table[(cell.id, block)])
             else:
                 left += 1
         cell.source = "".join(blocks)
     out.metadata["language_info"] = out.metadata.get("language_info", {"name": "python"})
     out.metadata.setdefault("course", {})["language"] = lang
     return out, left
+
+
+def _keep_anchor(english: str, translated: str) -> str:
+    """A translated heading (levels 1-3, those the site makes anchors for) preceded by an empty
+    element carrying the English heading's anchor, so ``notebook.ipynb#english-slug`` links still land
+    there."""
+    from .markdown import _ATX, heading_slug
+
+    atx = _ATX.match(english.splitlines()[0]) if english.strip() else None
+    if not atx or len(atx.group(1)) > 3 or "\n" in english.strip():
+        return translated
+    slug, local = heading_slug(english.splitlines()[0]), heading_slug(translated.splitlines()[0])
+    if not slug or slug == local:
+        return translated
+    return f'<div id="{slug}"></div>\n\n{translated}'
+
+
+def translate_page(page: str | Path, po_path: str | Path, lang: str) -> tuple[str, int]:
+    """A Markdown page with its prose in ``lang``: ``(text, paragraphs left in English)``."""
+    nb, left = translate_notebook(page, po_path, lang)
+    return nb.cells[0].source, left
 
 
 def translate_folder(src: str | Path, out: str | Path, lang: str, locale_dir: str | Path) -> list[Path]:

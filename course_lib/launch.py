@@ -197,7 +197,8 @@ def readable(output: str) -> str:
     lines), launcher warnings and gloo's retry chatter are left out.
 
     >>> print(readable("epoch 1: loss 2.3\\n[rank0]: RuntimeError: ...\\n"
-    ...                "E1130 12:37:09.230000 11938 api.py:1002] failed (exitcode: -9) local_rank: 1 (pid: 7)"))
+    ...                "E1130 12:37:09.230000 11938 api.py:1002] failed (exitcode: -9) local_rank: 1 "
+    ...                "(pid: 7)"))
     epoch 1: loss 2.3
     torchrun: worker failed (exitcode: -9) local_rank: 1 (pid: 7)
     """

@@ -105,7 +105,13 @@ def record(notebook: str, metric: str, value: float, target: float, *,
     op = ">=" if higher_is_better else "<="
     # .4f would print a tiny error such as 3e-07 as 0.0000: switch to scientific notation there
     shown = f"{value:.4f}" if value == 0 or 1e-3 <= abs(value) < 1e6 else f"{value:.3e}"
-    print(f"[{notebook}] {metric} = {shown} (target {op} {target}) {'PASS' if passed else 'FAIL'}")
+    from .messages import frame, language, tr
+
+    local = tr(metric, "metric")  # a learner reading Chinese sees the metric's name and its identifier
+    name = metric if language() == "en" or local == metric else f"{local} {metric}"
+    verdict = frame("PASS" if passed else "FAIL")
+    print(frame("[{notebook}] {metric} = {value} (target {op} {target}) {verdict}", notebook=str(notebook),
+                metric=name, value=shown, op=op, target=str(target), verdict=verdict))
     return passed
 
 

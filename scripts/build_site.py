@@ -30,9 +30,15 @@ NOTEBOOK = re.compile(r"^\d\d_[\w-]+\.ipynb$")
 PLACEHOLDER_RECIPES = "# Recipes\n"
 
 
-def stage(site: Path, notebooks: Path, src: Path, only: set[str] | None) -> list[Path]:
+LANGUAGES = ("en", "zh_CN", "zh_TW")  # English at the root of the site, the others in a folder each
+LOCALE = ROOT / "locale"
+
+
+def stage(site: Path, notebooks: Path, src: Path, only: set[str] | None, lang: str = "en") -> list[Path]:
     """Copy the Sphinx sources and the notebooks into ``src`` (a fresh copy each time); return the
-    notebooks staged."""
+    notebooks staged. For ``zh_CN``/``zh_TW`` the notebooks and pages are staged translated
+    (``course_lib.i18n``): the same code cells, byte for byte, so jupyter-cache finds the English
+    run's outputs and nothing is executed again."""
     if src.exists():
         shutil.rmtree(src)
     shutil.copytree(site, src, ignore=shutil.ignore_patterns(".jupyter_cache", "__pycache__",
@@ -44,6 +50,17 @@ def stage(site: Path, notebooks: Path, src: Path, only: set[str] | None) -> list
     for nb in sorted(notebooks.glob("*.ipynb")):
         if NOTEBOOK.match(nb.name) and (only is None or nb.name[:2] in only):
             staged.append(Path(shutil.copy2(nb, src / "notebooks" / nb.name)))
+    if lang != "en":
+        import nbformat
+
+        from course_lib import i18n
+
+        for path in staged:
+            translated, _ = i18n.translate_notebook(path, i18n.catalog_path(LOCALE, lang, path), lang)
+            nbformat.write(translated, path)
+        for page in sorted(src.glob("*.md")):
+            text, _ = i18n.translate_page(page, i18n.catalog_path(LOCALE, lang, page), lang)
+            page.write_text(text, encoding="utf-8")
     if not staged:
         raise SystemExit(f"no notebooks NN_name.ipynb found in {notebooks} (only={sorted(only or [])})")
     return staged
@@ -87,11 +104,24 @@ def failed_cell(log: str, src: Path) -> str | None:
 
 
 def build(mode: str, out: Path, data: Path, only: set[str] | None = None,
-          notebooks: Path = ROOT / "notebooks", site: Path = ROOT / "site") -> Path:
-    """Build the site; return the HTML folder. Raises SystemExit with a clear message on failure."""
-    src = out / "src"
+          notebooks: Path = ROOT / "notebooks", site: Path = ROOT / "site",
+          languages: tuple[str, ...] = LANGUAGES) -> Path:
+    """Build the site in every language (English first: it executes the notebooks; the translations
+    reuse its outputs); return the HTML folder. Raises SystemExit with a clear message on failure."""
     html = out / "html"
-    staged = stage(site, notebooks, src, only)
+    if html.exists():
+        shutil.rmtree(html)  # no page of an earlier build (e.g. a removed notebook) survives
+    for lang in languages:
+        build_language(mode, out, data, only, notebooks, site, lang)
+    return html
+
+
+def build_language(mode: str, out: Path, data: Path, only: set[str] | None, notebooks: Path, site: Path,
+                   lang: str) -> Path:
+    """One language of the site: English into ``out/html``, the others into ``out/html/LANG``."""
+    src = out / "src" if lang == "en" else out / f"src-{lang}"
+    html = out / "html" if lang == "en" else out / "html" / lang
+    staged = stage(site, notebooks, src, only, lang)
     data.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     env.update(
@@ -106,11 +136,11 @@ def build(mode: str, out: Path, data: Path, only: set[str] | None = None,
         PYDEVD_DISABLE_FILE_VALIDATION="1",
         OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),
     )
-    if html.exists():
-        shutil.rmtree(html)  # no page of an earlier build (e.g. a removed notebook) survives
+    env["COURSE_SITE_LANG"] = lang
+    env["COURSE_SITE_LANGUAGES"] = ",".join(LANGUAGES)
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "--keep-going",
-           "-d", str(out / f"doctrees-{mode}"), str(src), str(html)]
-    print(f"Building the site ({mode} mode, {len(staged)} notebooks, data in {data}) ...", flush=True)
+           "-d", str(out / f"doctrees-{mode}-{lang}"), str(src), str(html)]
+    print(f"Building the site ({lang}, {mode} mode, {len(staged)} notebooks, data in {data}) ...", flush=True)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             encoding="utf-8", errors="replace")
@@ -121,11 +151,12 @@ def build(mode: str, out: Path, data: Path, only: set[str] | None = None,
         log.append(line)
     rc = proc.wait()
     text = "".join(log)
-    (out / f"build-{mode}.log").write_text(text, encoding="utf-8")
+    (out / f"build-{mode}-{lang}.log").write_text(text, encoding="utf-8")
     if rc != 0:
         message = failed_cell(text, src) or f"Site build failed (sphinx exit code {rc}); see the log above."
         raise SystemExit(message)
-    print(f"Site built in {time.perf_counter() - start:.0f} s: open {html / 'index.html'}", flush=True)
+    seconds = time.perf_counter() - start
+    print(f"Site ({lang}) built in {seconds:.0f} s: open {html / 'index.html'}", flush=True)
     return html
 
 
@@ -140,12 +171,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=os.environ.get("COURSE_SITE_ONLY", ""),
                         help="comma-separated notebook numbers, for work on the site only (e.g. 00,02)")
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks")
+    parser.add_argument("--languages", default=",".join(LANGUAGES),
+                        help="comma-separated, English first (default: en,zh_CN,zh_TW)")
     args = parser.parse_args(argv)
     mode = args.mode or ("fast" if os.environ.get("COURSE_FAST", "1").lower() in {"1", "true", "yes", "on"}
                          else "full")
     data = args.data_dir or ROOT / "data" / f"site-run-{mode}"
     only = {n.strip().zfill(2) for n in args.only.split(",") if n.strip()} or None
-    build(mode, args.out, data, only, args.notebooks)
+    languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())
+    if not languages or languages[0] != "en" or set(languages) - set(LANGUAGES):
+        parser.error(f"--languages: English first, then any of {', '.join(LANGUAGES[1:])}")
+    build(mode, args.out, data, only, args.notebooks, languages=languages)
     return 0
 
 

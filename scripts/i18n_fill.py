@@ -3,6 +3,7 @@
     python scripts/i18n_fill.py export 03 > work.json       # missing and stale messages of notebook 03
     python scripts/i18n_fill.py import 03 work.json         # each item's "msgstr" goes into the catalog
     python scripts/i18n_fill.py check 03                    # formatting and glossary problems
+    python scripts/i18n_fill.py export lib > lib.json       # what course_lib prints (checks, headlines)
 
 Exported items are ``{"ctxt", "msgid", "previous_msgid", "msgstr"}``. On import a message is matched
 by (ctxt, msgid); a filled msgstr clears the stale (fuzzy) flag. Import refuses items whose
@@ -26,6 +27,10 @@ from course_lib.files import atomic_write  # noqa: E402
 
 
 def catalog(number: str) -> Path:
+    if number == "lib":  # what course_lib prints at run time (exercise checks, headline results)
+        from course_lib.messages import CATALOG
+
+        return CATALOG
     matches = sorted((ROOT / "locale" / i18n.SOURCE_LANGUAGE / "LC_MESSAGES").glob(f"{number.zfill(2)}_*.po"))
     if not matches:
         raise SystemExit(f"no catalog for notebook {number}: run `python -m course_lib i18n update` first")
@@ -33,8 +38,13 @@ def catalog(number: str) -> Path:
 
 
 def problems(entry: polib.POEntry, terms: list[i18n.Term]) -> list[str]:
-    return i18n.message_issues(entry.msgid, entry.msgstr) + i18n.glossary_issues(
+    from course_lib.messages import placeholders
+
+    found = i18n.message_issues(entry.msgid, entry.msgstr) + i18n.glossary_issues(
         entry.msgid, entry.msgstr, terms, entry.tcomment or "")
+    if sorted(placeholders(entry.msgid)) != sorted(placeholders(entry.msgstr)):
+        found.append(f"placeholders differ: {placeholders(entry.msgid)} vs {placeholders(entry.msgstr)}")
+    return found
 
 
 def main(argv: list[str]) -> int:

@@ -19,10 +19,18 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE / "_ext"))
 
 # -- Project -------------------------------------------------------------------------------------
-project = "PyTorch, from tensors to graphs"
+# The language of this build (scripts/build_site.py builds en, then zh_CN and zh_TW from the
+# translated notebooks). Sphinx then translates the theme's own words and, for Chinese, indexes the
+# pages for search with jieba's word segmentation (sphinx.search.zh).
+language = os.environ.get("COURSE_SITE_LANG", "en")
+if language != "en":
+    from course_lib.messages import tr
+
+    project = tr("PyTorch, from tensors to graphs", "site", language)
+else:
+    project = "PyTorch, from tensors to graphs"
 author = "the course authors"
 copyright = "the course authors, MIT licence"
-language = "en"
 
 # -- Extensions ----------------------------------------------------------------------------------
 extensions = [

@@ -76,38 +76,80 @@ def launch_links(repository: str, notebook_path: str) -> list[tuple[str, str]]:
     return [("Binder", binder)]
 
 
-def _shown(r: Result) -> str:
+LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文", "zh_TW": "繁體中文"}
+
+
+def say(text: str, lang: str = "en", **values: str) -> str:
+    """One of the site's own phrases (``course_lib.messages.SITE``) in ``lang``, values filled in."""
+    from course_lib.messages import frame
+
+    return frame(text, lang, context="site", **values)
+
+
+def _shown(r: Result, lang: str = "en") -> str:
     op = "≥" if r.higher_is_better else "≤"
-    value = f"{r.value:.4g}"
-    return f"{r.metric} = {value} (target {op} {r.target:g}, {'pass' if r.passed else 'FAILED'})"
+    metric = r.metric
+    if lang != "en":
+        from course_lib.messages import tr
+
+        local = tr(r.metric, "metric", lang)
+        metric = r.metric if local == r.metric else f"{local} {r.metric}"
+    return say("{metric} = {value} (target {op} {target}, {verdict})", lang, metric=metric,
+               value=f"{r.value:.4g}", op=op, target=f"{r.target:g}",
+               verdict=say("pass" if r.passed else "FAILED", lang))
 
 
 def header_html(num: str, stem: str, fast: bool, results: dict, times: dict[str, float],
-                repository: str) -> str:
+                repository: str, lang: str = "en") -> str:
     """The block shown under a notebook page's title (runtime, headline, download, launch)."""
     rows = [r for (nb, _), r in sorted(results.items()) if nb == num]
-    mode = "fast" if fast else "full"
+    mode = say("fast" if fast else "full", lang)
     secs = times.get(num)
-    runtime = f"{secs:.0f} s" if secs is not None else "not measured"
-    headline = "; ".join(html.escape(_shown(r)) for r in rows) or "no result recorded"
+    runtime = f"{secs:.0f} s" if secs is not None else say("not measured", lang)
+    headline = "; ".join(html.escape(_shown(r, lang)) for r in rows) or say("no result recorded", lang)
     when = ""
     if rows:
         stamp = datetime.fromtimestamp(max(r.timestamp for r in rows), tz=timezone.utc)
-        when = f" on {html.escape(rows[0].device)}, {stamp:%Y-%m-%d %H:%M} UTC"
-    links = [f'<a class="course-download" href="{stem}.ipynb" download>download notebook</a>']
-    links += [f'<a class="course-launch" href="{html.escape(url)}">launch on {label}</a>'
+        when = say(" on {device}, {stamp} UTC", lang, device=html.escape(rows[0].device),
+                   stamp=f"{stamp:%Y-%m-%d %H:%M}")
+    download = say("download notebook", lang)
+    links = [f'<a class="course-download" href="{stem}.ipynb" download>{download}</a>']
+    links += [f'<a class="course-launch" href="{html.escape(url)}">'
+              f'{say("launch on {label}", lang, label=label)}</a>'
               for label, url in launch_links(repository, f"notebooks/{stem}.ipynb")]
+    title = say("This page is a recorded run ({mode} mode{when})", lang, mode=mode, when=when)
     return (
         '<div class="course-nb-header admonition note">\n'
-        f'<p class="admonition-title">This page is a recorded run ({mode} mode{when})</p>\n'
-        f'<p><strong>Runtime:</strong> <span class="course-runtime">{runtime}</span> · '
-        f'<strong>Headline result:</strong> <span class="course-headline">{headline}</span></p>\n'
+        f'<p class="admonition-title">{title}</p>\n'
+        f'<p><strong>{say("Runtime:", lang)}</strong> <span class="course-runtime">{runtime}</span> · '
+        f'<strong>{say("Headline result:", lang)}</strong> '
+        f'<span class="course-headline">{headline}</span></p>\n'
         f'<p class="course-links">{" · ".join(links)}</p>\n'
         "</div>\n"
     )
 
 
-def syllabus_markdown(fast: bool, present: set[str] | None = None) -> str:
+def language_switch(pagename: str, lang: str, languages: list[str]) -> str:
+    """Links to this page in every language of the site (English at the root, the others in a folder).
+
+    >>> switch = language_switch("notebooks/01_tensors", "zh_CN", ["en", "zh_CN"])
+    >>> switch.count('href="../../notebooks/01_tensors.html"')
+    1
+    """
+    up = "../" * (pagename.count("/") + (lang != "en"))
+    items = []
+    for other in languages:
+        name = LANGUAGE_NAMES.get(other, other)
+        if other == lang:
+            items.append(f'<strong lang="{other.replace("_", "-")}">{name}</strong>')
+            continue
+        target = up + ("" if other == "en" else f"{other}/") + f"{pagename}.html"
+        code = other.replace("_", "-")
+        items.append(f'<a class="course-lang" hreflang="{code}" href="{target}">{name}</a>')
+    return f'<div class="course-lang-switch">{say("Language:", lang)} ' + " · ".join(items) + "</div>\n"
+
+
+def syllabus_markdown(fast: bool, present: set[str] | None = None, lang: str = "en") -> str:
     """The start page's syllabus: ``course_lib.report.format_table`` with each row linked to its page
     (to the pages of ``present`` notebook numbers only, when given)."""
     table = format_table(fast=fast)
@@ -120,10 +162,10 @@ def syllabus_markdown(fast: bool, present: set[str] | None = None) -> str:
 
     lines = [re.sub(r"^\| (\d\d) \|", link, line) if re.match(r"^\| \d\d \|", line) else line
              for line in table.splitlines()]
-    mode = "fast" if fast else "full"
     flag = "COURSE_FAST=1" if fast else "COURSE_FAST=0"
-    intro = (f"Measured by the run that built this site: {mode} mode (`{flag}`); seconds are wall-clock "
-             "time of executing each notebook, results are the headline metrics the notebooks assert.")
+    intro = say("Measured by the run that built this site: {mode} mode (`{flag}`); seconds are wall-clock "
+                "time of executing each notebook, results are the headline metrics the notebooks assert.",
+                lang, mode=say("fast" if fast else "full", lang), flag=flag)
     return intro + "\n\n" + "\n".join(lines)
 
 
@@ -135,7 +177,7 @@ class SyllabusDirective(SphinxDirective):
     def run(self) -> list[nodes.Node]:
         container = nodes.container(classes=["course-syllabus"])
         present = {m.group(1) for d in self.env.found_docs if (m := NOTEBOOK_DOC.match(d))}
-        text = syllabus_markdown(is_fast(), present)
+        text = syllabus_markdown(is_fast(), present, site_language(self.env.app))
         self.state.nested_parse(StringList(text.splitlines(), source="course-syllabus"),
                                 self.content_offset, container)
         return [container]
@@ -174,18 +216,29 @@ def drop_progress_bars(app: Sphinx, doctree) -> None:
             block.parent.remove(block)
 
 
+def site_language(app: Sphinx) -> str:
+    return app.config.language if app.config.language in LANGUAGE_NAMES else "en"
+
+
 def add_header(app: Sphinx, pagename: str, templatename: str, context: dict, doctree) -> None:
+    if "body" not in context:
+        return
+    lang = site_language(app)
+    languages = [x for x in os.environ.get("COURSE_SITE_LANGUAGES", "en").split(",") if x]
+    switch = language_switch(pagename, lang, languages) if len(languages) > 1 else ""
     match = NOTEBOOK_DOC.match(pagename)
-    if not match or "body" not in context:
+    if not match:
+        context["body"] = switch + context["body"]
         return
     fast = is_fast()
     num = match.group(1)
     results = latest(load_results(), fast=fast)
     block = header_html(num, pagename.split("/", 1)[1], fast, results, load_times(fast=fast),
-                        app.config.course_repository)
+                        app.config.course_repository, lang)
     body = context["body"]
     end = body.find("</h1>")
-    context["body"] = body[:end + 5] + "\n" + block + body[end + 5:] if end >= 0 else block + body
+    body = body[:end + 5] + "\n" + block + body[end + 5:] if end >= 0 else block + body
+    context["body"] = switch + body
 
 
 def copy_assets(app: Sphinx, exception: Exception | None) -> None:
