@@ -18,7 +18,7 @@ FAKE_DEVICE ?= fakegpu
 FAKE_DATA ?= $(CURDIR)/data/$(FAKE_DEVICE)-run
 NOTEBOOKS ?= notebooks
 
-.PHONY: install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site
+.PHONY: i18n-update i18n-status install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site
 
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
@@ -29,8 +29,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev,site]"
 	@touch $(STAMP)
 
+# `make lab LANG=zh_CN` (or zh_TW): the Chinese edition. The notebooks are translated once into
+# notebooks-zh_CN/ (your edits there are kept; delete a file to get it translated afresh), and
+# COURSE_LANG makes the exercise checks and headline lines speak Chinese too. Any other LANG (your
+# shell's, e.g. C.UTF-8) opens the English notebooks.
+LAB_LANG := $(filter zh_CN zh_TW,$(LANG))
+
 lab: install
+ifeq ($(LAB_LANG),)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
+else
+	$(BIN)/python -m course_lib translate --lang $(LAB_LANG) --keep-existing notebooks notebooks-$(LAB_LANG)
+	COURSE_LANG=$(LAB_LANG) $(BIN)/jupyter lab --notebook-dir=notebooks-$(LAB_LANG) $(ALLOW_ROOT) $(LAB_ARGS)
+endif
+
+# After editing a notebook's English prose: refresh the translation catalogs (edited paragraphs become
+# stale, new ones empty; tests/test_i18n.py fails until they are translated), then see what is open.
+i18n-update: install
+	$(BIN)/python -m course_lib i18n update
+
+i18n-status: install
+	$(BIN)/python -m course_lib i18n status
 
 test: install
 	$(BIN)/ruff check course_lib tests benchmarks scripts conftest.py

@@ -103,12 +103,25 @@ def _translate(args: argparse.Namespace) -> int:
     from . import i18n
 
     try:
-        written = i18n.translate_folder(args.src, args.out, args.lang, args.locale)
+        written = i18n.translate_folder(args.src, args.out, args.lang, args.locale, args.keep_existing)
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(f"Wrote {len(written)} notebook(s) in {i18n.LANGUAGES[args.lang]} to {args.out}.")
+    missing = [p.name for p in written if not i18n.catalog_path(args.locale, args.lang, p).exists()]
+    if missing:
+        print(f"warning: no catalog in {args.locale} for {', '.join(missing)}: left in English",
+              file=sys.stderr)
+    print(f"Wrote {len(written)} notebook(s) in {i18n.LANGUAGES[args.lang]} to {args.out}"
+          + (" (notebooks already there were kept)." if args.keep_existing else "."))
     return 0
+
+
+def _default_locale() -> str:
+    """The repository's ``locale/`` folder (beside the package in a clone), else ``./locale``."""
+    from pathlib import Path
+
+    beside = Path(__file__).resolve().parents[1] / "locale"
+    return str(beside) if beside.is_dir() else "locale"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,13 +149,16 @@ def build_parser() -> argparse.ArgumentParser:
     loc = sub.add_parser("i18n", help="translation catalogs: update after English edits, or show status")
     loc.add_argument("action", choices=["update", "status"])
     loc.add_argument("--notebooks", default="notebooks")
-    loc.add_argument("--locale", default="locale", help="folder of the catalogs (default: locale)")
+    loc.add_argument("--locale", default=_default_locale(), help="folder of the catalogs (default: locale/)")
     loc.add_argument("--site", default="site", help="folder of the website's Markdown pages ('' = none)")
     loc.add_argument("--show", type=int, default=20, help="list at most this many problems")
     loc.set_defaults(func=_i18n)
     tr = sub.add_parser("translate", help="write the notebooks with their prose in Chinese")
     tr.add_argument("--lang", required=True, choices=["zh_CN", "zh_TW"])
-    tr.add_argument("--locale", default="locale")
+    tr.add_argument("--locale", default=_default_locale(),
+                    help="folder of the catalogs (default: the course repository's locale/)")
+    tr.add_argument("--keep-existing", action="store_true",
+                    help="leave notebooks already in OUT alone (a learner's edited copies)")
     tr.add_argument("src", help="a notebook or a folder of notebooks")
     tr.add_argument("out", help="folder to write the translated notebooks into")
     tr.set_defaults(func=_translate)

@@ -347,8 +347,13 @@ def translate_page(page: str | Path, po_path: str | Path, lang: str) -> tuple[st
     return nb.cells[0].source, left
 
 
-def translate_folder(src: str | Path, out: str | Path, lang: str, locale_dir: str | Path) -> list[Path]:
-    """Write every ``src/*.ipynb`` translated into ``out``; returns the paths written."""
+def translate_folder(src: str | Path, out: str | Path, lang: str, locale_dir: str | Path,
+                     keep_existing: bool = False) -> list[Path]:
+    """Write every ``src/*.ipynb`` translated into ``out``; returns the paths written.
+
+    ``keep_existing=True`` leaves a notebook that is already in ``out`` alone: a learner's edited
+    copy is never overwritten.
+    """
     src, out = Path(src), Path(out)
     notebooks = [src] if src.is_file() else sorted(src.glob("*.ipynb"))
     if not notebooks:
@@ -360,8 +365,10 @@ def translate_folder(src: str | Path, out: str | Path, lang: str, locale_dir: st
     from .files import atomic_write
 
     for nb_path in notebooks:
-        translated, _left = translate_notebook(nb_path, catalog_path(locale_dir, lang, nb_path), lang)
         target = out / nb_path.name
+        if keep_existing and target.exists():
+            continue
+        translated, _left = translate_notebook(nb_path, catalog_path(locale_dir, lang, nb_path), lang)
         atomic_write(target, nbformat.writes(translated) + "\n")
         written.append(target)
     return written

@@ -156,6 +156,13 @@ def test_translate_command_writes_both_languages_and_refuses_to_overwrite(tmp_pa
         written = json.loads((out / one.name).read_text(encoding="utf-8"))
         assert word in "".join("".join(c["source"]) for c in written["cells"])
         assert written["metadata"]["course"]["language"] == lang
+    # A learner's edited copy is kept by --keep-existing (what `make lab LANG=zh_CN` uses).
+    edited = tmp_path / "zh_CN" / one.name
+    edited.write_text(edited.read_text(encoding="utf-8").replace("张量", "我的笔记", 1), encoding="utf-8")
+    again = subprocess.run([sys.executable, "-m", "course_lib", "translate", "--lang", "zh_CN",
+                            "--keep-existing", str(one), str(tmp_path / "zh_CN")],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert again.returncode == 0 and "我的笔记" in edited.read_text(encoding="utf-8")
     same = subprocess.run([sys.executable, "-m", "course_lib", "translate", "--lang", "zh_CN",
                            str(one.parent), str(one.parent)], capture_output=True, text=True, cwd=ROOT)
     assert same.returncode == 2 and "refusing" in same.stderr

@@ -34,7 +34,10 @@ ONLY = {n.strip().zfill(2) for n in os.environ.get("COURSE_SITE_TEST_ONLY", "").
 IMAGE_MIMES = {"image/png", "image/jpeg", "image/svg+xml"}
 #: (query, the notebook that must come first)
 SEARCHES = [("autograd", "02_autograd"), ("Hounsfield", "09_medical_imaging_ct"),
-            ("torchrun", "15_scaling_and_shipping")]
+            ("torchrun", "15_scaling_and_shipping"),
+            ("zh_CN/张量", "01_tensors"), ("zh_TW/張量", "01_tensors")]  # Chinese search (jieba)
+#: A notebook page in any language of the site: en at the root, zh_CN/ and zh_TW/ beside it.
+NOTEBOOK_PAGE = re.compile(r"^(?:(zh_CN|zh_TW)/)?notebooks/(\d\d_[\w-]+)\.html$")
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
 #: The notebooks' data (report, execution cache) of the test build, apart from make test's own run.
 DATA = Path(os.environ.get("COURSE_DATA_DIR", ROOT / "data")) / "site-test"
@@ -229,14 +232,14 @@ def test_no_asset_points_off_site(site_html):
 
 
 def test_every_notebook_image_decodes_and_matches_the_executed_notebook(visits, site_html):
-    notebook_pages = {rel: seen for rel, seen in visits.items() if rel.startswith("notebooks/")}
+    notebook_pages = {rel: seen for rel, seen in visits.items() if NOTEBOOK_PAGE.match(rel)}
     assert notebook_pages, "no notebook page was built"
     total = 0
     for rel, seen in notebook_pages.items():
         broken = [img["src"] for img in seen["images"] if img["width"] == 0]
         assert broken == [], f"{rel}: images that do not decode: {broken}"
         shown = sum(img["output"] for img in seen["images"])
-        expected = image_outputs(_executed(Path(rel).stem))
+        expected = image_outputs(_executed(NOTEBOOK_PAGE.match(rel).group(2)))  # same run in every language
         assert shown == expected, f"{rel}: {shown} images shown, {expected} image outputs in its notebook"
         total += shown
     assert total > 0, "not one image on the notebook pages: were the figures rendered (inline backend)?"
@@ -269,13 +272,43 @@ def test_every_internal_link_resolves(visits, site_html):
 
 
 def test_each_notebook_page_has_download_link_and_recorded_run(visits, site_html):
-    for rel in (r for r in visits if r.startswith("notebooks/")):
+    pages = [r for r in visits if NOTEBOOK_PAGE.match(r)]
+    assert {NOTEBOOK_PAGE.match(r).group(1) for r in pages} == {None, "zh_CN", "zh_TW"}
+    for rel in pages:
         page = (site_html / rel).read_text("utf-8")
         header = re.search(r'<div class="course-nb-header.*?</div>', page, re.S)
         assert header, f"{rel}: no run header"
-        assert "not measured" not in header.group(0) and "no result recorded" not in header.group(0), rel
-        assert re.search(r"Runtime:</strong> <span class=\"course-runtime\">\d+ s", header.group(0)), rel
+        for missing in ("not measured", "no result recorded", "未测量", "没有记录结果",
+                        "未測量", "沒有記錄結果"):
+            assert missing not in header.group(0), rel
+        assert re.search(r'<span class="course-runtime">\d+ s', header.group(0)), rel
         assert (site_html / rel).with_suffix(".ipynb").is_file(), f"{rel}: notebook not downloadable"
+
+
+def test_every_page_links_to_itself_in_the_other_languages(visits, site_html):
+    for rel in visits:
+        if rel.startswith(("zh_CN/", "zh_TW/")) and rel.split("/", 1)[1] in ("search.html", "genindex.html"):
+            continue
+        lang = rel.split("/", 1)[0] if rel.startswith(("zh_CN/", "zh_TW/")) else "en"
+        page = rel.split("/", 1)[1] if lang != "en" else rel
+        base = site_html.resolve()
+        targets = {Path(unquote(urlsplit(h).path)).resolve() for h in visits[rel]["links"]
+                   if urlsplit(h).scheme == "file"}
+        for other in {"en", "zh_CN", "zh_TW"} - {lang}:
+            want = (base / page) if other == "en" else (base / other / page)
+            assert want.resolve() in targets, f"{rel}: no link to its {other} version"
+
+
+def test_chinese_pages_are_chinese_with_the_same_code(site_html):
+    for lang, word in (("zh_CN", "张量"), ("zh_TW", "張量")):
+        page = (site_html / lang / "notebooks" / "01_tensors.html")
+        if ONLY and "01" not in ONLY:
+            pytest.skip("notebook 01 is not in COURSE_SITE_TEST_ONLY")
+        text = page.read_text("utf-8")
+        assert f'lang="{lang.replace("_", "-")}"' in text and word in text
+        english = (site_html / "notebooks" / "01_tensors.html").read_text("utf-8")
+        code = re.compile(r'<div class="cell_input.*?</div>\s*</div>', re.S)
+        assert code.findall(text) == code.findall(english)  # the code cells, byte for byte
 
 
 @pytest.mark.parametrize(("query", "stem"), SEARCHES)
@@ -285,7 +318,8 @@ def test_search_finds_the_right_notebook_first(browser, site_html, query, stem):
     page = browser.new_page()
     errors = []
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-    page.goto((site_html / "search.html").as_uri() + f"?q={query}")
+    folder, _, query = query.rpartition("/")  # "zh_CN/张量": search the Chinese edition
+    page.goto((site_html / folder / "search.html").as_uri() + f"?q={query}")
     page.wait_for_function("() => { const s = document.querySelector('#search-results .search-summary');"
                            " return s && s.textContent.trim().length > 0; }", timeout=30_000)
     hrefs = page.eval_on_selector_all("#search-results ul.search li a",
@@ -298,7 +332,7 @@ def test_search_finds_the_right_notebook_first(browser, site_html, query, stem):
 
 def test_screenshots_for_review(browser, site_html, visits):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    notebooks = [rel for rel in visits if rel.startswith("notebooks/")]
+    notebooks = [rel for rel in visits if rel.startswith("notebooks/")]  # the English edition
     # the notebook page with most figures, preferring the CT notebook
     chosen = ("notebooks/09_medical_imaging_ct.html" if "notebooks/09_medical_imaging_ct.html" in visits
               else max(notebooks, key=lambda r: len(visits[r]["images"])))
@@ -332,7 +366,7 @@ def test_the_site_also_works_from_a_static_web_server(browser, site_html):
         problems = []
         page.on("console", lambda m: m.type == "error" and problems.append(m.text))
         page.on("requestfailed", lambda r: problems.append(f"{r.url} ({r.failure})"))
-        query, stem = next((q, s) for q, s in SEARCHES if not ONLY or s[:2] in ONLY)
+        query, stem = next((q, s) for q, s in SEARCHES if (not ONLY or s[:2] in ONLY) and "/" not in q)
         _open(page, f"http://127.0.0.1:{server.server_port}/search.html?q={query}")
         page.wait_for_function("() => { const s = document.querySelector('#search-results .search-summary');"
                                " return s && s.textContent.trim().length > 0; }", timeout=30_000)
