@@ -106,3 +106,64 @@ def test_extra_with_an_object_names_the_key_and_writes_nothing(tmp_path):
     with pytest.raises(TypeError, match=r"extra\['cfg'\]\['opt'\].*Config"):
         save_checkpoint(path, model=torch.nn.Linear(2, 1), extra={"cfg": {"opt": Config()}})
     assert not path.exists()
+
+
+# -- Numbered checkpoints of a job that must survive being killed (course_lib.ddp_train --ckpt-dir) -----
+
+def _three_checkpoints(folder):
+    from course_lib.checkpoint import save_step_checkpoint
+
+    for step in (10, 20, 30):
+        model = torch.nn.Linear(2, 1)
+        torch.nn.init.constant_(model.weight, float(step))
+        save_step_checkpoint(folder, step, keep=3, model=model, extra={"step": step})
+
+
+def test_the_newest_intact_checkpoint_is_used(tmp_path):
+    from course_lib.checkpoint import latest_good_checkpoint
+
+    assert latest_good_checkpoint(tmp_path) is None  # an empty folder: a fresh start, said by None
+    _three_checkpoints(tmp_path)
+    path, payload = latest_good_checkpoint(tmp_path)
+    assert path.name == "step_00000030.pt" and payload["extra"]["step"] == 30
+
+
+@pytest.mark.parametrize("damage", ["flip a byte", "cut short", "no digest", "digest of another file"])
+def test_a_damaged_newest_checkpoint_is_reported_and_skipped(tmp_path, damage):
+    from course_lib.checkpoint import latest_good_checkpoint
+
+    _three_checkpoints(tmp_path)
+    newest = tmp_path / "step_00000030.pt"
+    data = newest.read_bytes()
+    if damage == "flip a byte":
+        middle = len(data) // 2
+        newest.write_bytes(data[:middle] + bytes([data[middle] ^ 1]) + data[middle + 1:])
+    elif damage == "cut short":
+        newest.write_bytes(data[: len(data) // 3])  # what a writer killed mid-copy leaves
+    elif damage == "no digest":
+        (tmp_path / "step_00000030.pt.sha256").unlink()  # killed between the two atomic writes
+    else:
+        (tmp_path / "step_00000030.pt.sha256").write_text((tmp_path / "step_00000020.pt.sha256").read_text())
+    said = []
+    path, payload = latest_good_checkpoint(tmp_path, log=said.append)
+    assert path.name == "step_00000020.pt" and payload["extra"]["step"] == 20
+    assert len(said) == 1 and "step_00000030.pt" in said[0]
+
+
+def test_when_every_checkpoint_is_damaged_it_refuses_to_start_over(tmp_path):
+    from course_lib.checkpoint import latest_good_checkpoint, step_checkpoints
+
+    _three_checkpoints(tmp_path)
+    for path in step_checkpoints(tmp_path):
+        path.write_bytes(b"not a checkpoint")
+    with pytest.raises(RuntimeError, match="Refusing to restart from scratch"):
+        latest_good_checkpoint(tmp_path, log=lambda _: None)
+
+
+def test_only_the_newest_checkpoints_are_kept(tmp_path):
+    from course_lib.checkpoint import save_step_checkpoint
+
+    for step in range(1, 6):
+        save_step_checkpoint(tmp_path, step, keep=2, model=torch.nn.Linear(1, 1))
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "step_00000004.pt", "step_00000004.pt.sha256", "step_00000005.pt", "step_00000005.pt.sha256"]
