@@ -466,3 +466,56 @@ def glossary_issues(msgid: str, msgstr: str, terms: list[Term], comment: str = "
             if word.search(chinese):
                 issues.append(f"{term.english!r} left in English")
     return issues
+
+
+def heading_anchors(nb) -> list[str]:
+    """The anchors MyST makes for a notebook's headings (levels 1-3), in order; a repeated one gets
+    ``-1``, ``-2``, ... as MyST numbers them."""
+    from .markdown import _ATX, github_slugify, heading_text
+
+    anchors: list[str] = []
+    for cell in _markdown_cells(nb):
+        for block in split_blocks(cell.source):
+            if _FENCE.match(block):
+                continue
+            for line in block.splitlines():
+                atx = _ATX.match(line)
+                if not atx or len(atx.group(1)) > 3:
+                    continue
+                slug = github_slugify(heading_text(atx.group(2) or "").strip())
+                if not slug:
+                    continue
+                unique, i = slug, 0
+                while unique in anchors:
+                    i += 1
+                    unique = f"{slug}-{i}"
+                anchors.append(unique)
+    return anchors
+
+
+def anchor_map(english, translated) -> dict[str, str]:
+    """English anchor -> the translated heading's anchor, heading by heading ({} if they differ in number)."""
+    a, b = heading_anchors(english), heading_anchors(translated)
+    return dict(zip(a, b)) if len(a) == len(b) else {}
+
+
+_NOTEBOOK_LINK = re.compile(r"\]\(((?:[\w./-]*/)?(\d\d_[\w-]+)\.ipynb)#([^)\s]+)\)")
+_LOCAL_LINK = re.compile(r"\]\(#([^)\s]+)\)")
+
+
+def relink(text: str, maps: dict[str, dict[str, str]], own: str | None = None) -> str:
+    """Point links to English heading anchors (``08_x.ipynb#2-why-convolutions``, ``#intro``) at the
+    translated headings' anchors; ``maps`` is :func:`anchor_map` per notebook stem, ``own`` the stem of
+    the notebook ``text`` is in (for ``#anchor`` links).
+
+    >>> relink("[see](notebooks/08_x.ipynb#2-why) and [here](#a)", {"08_x": {"2-why": "2-为什么"},
+    ...        "01_y": {"a": "甲"}}, own="01_y")
+    '[see](notebooks/08_x.ipynb#2-为什么) and [here](#甲)'
+    """
+    def other(m: re.Match) -> str:
+        return f"]({m.group(1)}#{maps.get(m.group(2), {}).get(m.group(3), m.group(3))})"
+
+    text = _NOTEBOOK_LINK.sub(other, text)
+    if own is not None:
+        text = _LOCAL_LINK.sub(lambda m: f"](#{maps.get(own, {}).get(m.group(1), m.group(1))})", text)
+    return text

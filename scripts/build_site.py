@@ -55,12 +55,20 @@ def stage(site: Path, notebooks: Path, src: Path, only: set[str] | None, lang: s
 
         from course_lib import i18n
 
+        translated, maps = {}, {}
         for path in staged:
-            translated, _ = i18n.translate_notebook(path, i18n.catalog_path(LOCALE, lang, path), lang)
-            nbformat.write(translated, path)
+            english = nbformat.read(path, as_version=4)
+            translated[path], _ = i18n.translate_notebook(path, i18n.catalog_path(LOCALE, lang, path), lang)
+            maps[path.stem] = i18n.anchor_map(english, translated[path])
+        # Links name English heading anchors; MyST resolves them against the translated headings' own.
+        for path, nb in translated.items():
+            for cell in nb.cells:
+                if cell.cell_type == "markdown":
+                    cell.source = i18n.relink(cell.source, maps, own=path.stem)
+            nbformat.write(nb, path)
         for page in sorted(src.glob("*.md")):
             text, _ = i18n.translate_page(page, i18n.catalog_path(LOCALE, lang, page), lang)
-            page.write_text(text, encoding="utf-8")
+            page.write_text(i18n.relink(text, maps), encoding="utf-8")
     if not staged:
         raise SystemExit(f"no notebooks NN_name.ipynb found in {notebooks} (only={sorted(only or [])})")
     return staged
