@@ -69,6 +69,13 @@ def stage(site: Path, notebooks: Path, src: Path, only: set[str] | None, lang: s
         for page in sorted(src.glob("*.md")):
             text, _ = i18n.translate_page(page, i18n.catalog_path(LOCALE, lang, page), lang)
             page.write_text(i18n.relink(text, maps), encoding="utf-8")
+        # Search splits Chinese text into words with jieba, whose dictionary is Simplified Chinese and
+        # general: the glossary's terms (in this edition's script) are added so that 张量 / 張量 are
+        # indexed as one word (site/conf.py passes the file as html_search_options["dict"]).
+        terms = [t.chinese for t in i18n.read_glossary(LOCALE / "GLOSSARY.md") if t.chinese]
+        words = sorted({i18n.to_traditional(w) if lang == "zh_TW" else w for w in terms})
+        (src / "_search_dict.txt").write_text("".join(f"{w} 100000 n\n" for w in words if " " not in w),
+                                              encoding="utf-8")
     if not staged:
         raise SystemExit(f"no notebooks NN_name.ipynb found in {notebooks} (only={sorted(only or [])})")
     return staged

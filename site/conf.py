@@ -29,6 +29,8 @@ if language != "en":
     project = tr("PyTorch, from tensors to graphs", "site", language)
 else:
     project = "PyTorch, from tensors to graphs"
+if (HERE / "_search_dict.txt").exists():  # written by build_site.py for the Chinese editions
+    html_search_options = {"dict": str(HERE / "_search_dict.txt")}
 author = "the course authors"
 copyright = "the course authors, MIT licence"
 
@@ -38,7 +40,7 @@ extensions = [
     "sphinx_copybutton",
     "course_site",  # _ext/course_site.py: notebook headers, syllabus table, downloads, offline MathJax
 ]
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "jupyter_execute", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_search_dict.txt", "_build", "**.ipynb_checkpoints", "jupyter_execute", "Thumbs.db", ".DS_Store"]
 html_static_path = ["_static"]
 
 # -- MyST / MyST-NB ------------------------------------------------------------------------------

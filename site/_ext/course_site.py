@@ -261,7 +261,24 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
         shutil.copytree(es5 / sub, target / sub, dirs_exist_ok=True)
 
 
+def fix_chinese_search_stemmer() -> None:
+    """Sphinx 9.0's Chinese search ships the English JS stemmer (``english-stemmer.js``, as the Python
+    side stems Latin words in English) but names it ``ChineseStemmer`` in ``language_data.js``, so every
+    page of a Chinese build logs "ChineseStemmer is not defined". Name the stemmer it ships."""
+    from sphinx.search import languages
+    from sphinx.search.zh import SearchChinese
+
+    if SearchChinese.js_stemmer_rawcode != "english-stemmer.js" or SearchChinese.language_name == "English":
+        return  # fixed upstream (or changed): nothing to do
+
+    class SearchChineseWithEnglishStemmer(SearchChinese):
+        language_name = "English"  # -> `window.Stemmer = EnglishStemmer`, the class english-stemmer.js defines
+
+    languages["zh"] = SearchChineseWithEnglishStemmer
+
+
 def setup(app: Sphinx) -> dict:
+    fix_chinese_search_stemmer()
     repo_root = Path(os.environ.get("COURSE_SITE_REPO", Path(__file__).resolve().parents[2]))
     app.add_config_value("course_repository", read_repository(repo_root / "pyproject.toml"), "html")
     app.add_directive("course-syllabus", SyllabusDirective)
