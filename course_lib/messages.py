@@ -65,6 +65,8 @@ SITE = [
     "Measured by the run that built this site: {mode} mode (`{flag}`); seconds are wall-clock time of "
     "executing each notebook, results are the headline metrics the notebooks assert.",
     "Language:",
+    "Notebooks",
+    "For copy-paste readers",
 ]
 CHECKS = {"check": (1, 2), "check_shape": (2,), "check_close": (2,)}  # positions of what / hint
 KEYWORDS = {"what", "hint"}

@@ -54,6 +54,7 @@ def stage(site: Path, notebooks: Path, src: Path, only: set[str] | None, lang: s
         import nbformat
 
         from course_lib import i18n
+        from course_lib.messages import tr
 
         translated, maps = {}, {}
         for path in staged:
@@ -68,6 +69,8 @@ def stage(site: Path, notebooks: Path, src: Path, only: set[str] | None, lang: s
             nbformat.write(nb, path)
         for page in sorted(src.glob("*.md")):
             text, _ = i18n.translate_page(page, i18n.catalog_path(LOCALE, lang, page), lang)
+            text = re.sub(r"^:caption: (.+)$", lambda m: f":caption: {tr(m.group(1), 'site', lang)}", text,
+                          flags=re.M)  # the toctree captions (inside a directive, not in the catalog)
             page.write_text(i18n.relink(text, maps), encoding="utf-8")
         # Search splits Chinese text into words with jieba, whose dictionary is Simplified Chinese and
         # general: the glossary's terms (in this edition's script) are added so that 张量 / 張量 are

@@ -350,7 +350,11 @@ def test_screenshots_for_review(browser, site_html, visits):
         page.evaluate("() => window.scrollBy(0, -200)")
         page.screenshot(path=SCREENSHOTS / "notebook_page_figure.png")
     page.close()
-    for name in ("start_page.png", "notebook_page.png"):
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    _open(page, (site_html / "zh_CN" / chosen).as_uri())  # the Chinese edition of the same page
+    page.screenshot(path=SCREENSHOTS / "notebook_page_zh_CN.png")
+    page.close()
+    for name in ("start_page.png", "notebook_page.png", "notebook_page_zh_CN.png"):
         assert (SCREENSHOTS / name).stat().st_size > 10_000, name
 
 
