@@ -40,8 +40,6 @@ TW_OVERRIDES: list[tuple[str, str]] = [
     ("超引數", "超參數"),  # hyperparameter: 參數 (parameter), not 引數 (a function's argument)
     ("引數", "參數"),  # a model's parameters are 參數 in Taiwan's ML writing too
     ("最佳化器", "優化器"),  # PyTorch's optimizer: 優化器 is the common Taiwan usage (torch.optim docs)
-    ("張量核心", "Tensor Core"),
-    ("批次正規化", "批次正規化"),
 ]
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
