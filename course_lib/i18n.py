@@ -469,7 +469,7 @@ def glossary_issues(msgid: str, msgstr: str, terms: list[Term], comment: str = "
 def heading_anchors(nb) -> list[str]:
     """The anchors MyST makes for a notebook's headings (levels 1-3), in order; a repeated one gets
     ``-1``, ``-2``, ... as MyST numbers them."""
-    from .markdown import _ATX, github_slugify, heading_text
+    from .markdown import _ATX, github_slugify, heading_text, unique_slug
 
     anchors: list[str] = []
     for cell in _markdown_cells(nb):
@@ -483,11 +483,7 @@ def heading_anchors(nb) -> list[str]:
                 slug = github_slugify(heading_text(atx.group(2) or "").strip())
                 if not slug:
                     continue
-                unique, i = slug, 0
-                while unique in anchors:
-                    i += 1
-                    unique = f"{slug}-{i}"
-                anchors.append(unique)
+                anchors.append(unique_slug(slug, anchors))
     return anchors
 
 

@@ -65,3 +65,17 @@ def heading_slug(line: str) -> str | None:
     if not atx:
         return None
     return github_slugify(heading_text(atx.group(2) or "").strip())
+
+
+def unique_slug(slug: str, taken) -> str:
+    """``slug``, or ``slug-1``, ``slug-2``, ... : the first not in ``taken`` (MyST numbers a repeated
+    heading's anchor so within one document).
+
+    >>> unique_slug("intro", {"intro", "intro-1"})
+    'intro-2'
+    """
+    unique, i = slug, 0
+    while unique in taken:
+        i += 1
+        unique = f"{slug}-{i}"
+    return unique

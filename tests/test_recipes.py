@@ -116,7 +116,7 @@ def parse_recipes(text: str) -> list[Recipe]:
     return recipes
 
 
-from course_lib.markdown import _ATX, github_slugify, heading_text  # noqa: E402
+from course_lib.markdown import _ATX, github_slugify, heading_text, unique_slug  # noqa: E402
 
 
 def markdown_headings(markdown: str) -> list[tuple[int, str]]:
@@ -153,11 +153,7 @@ def notebook_anchors(path: Path, max_level: int = HEADING_ANCHOR_LEVELS) -> dict
         slug = github_slugify(text)
         if not slug:
             continue
-        unique, i = slug, 0
-        while unique in anchors:
-            i += 1
-            unique = f"{slug}-{i}"
-        anchors[unique] = text
+        anchors[unique_slug(slug, anchors)] = text
     return anchors
 
 
