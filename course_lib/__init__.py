@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 
 # torch is imported on first use of these names, not by `import course_lib`: the command line
 # (`report`, `doctor`) stays fast and light, and `doctor` can report a broken torch install.
-_LAZY = {"get_device": ".device", "seed_everything": ".seed"}
+_LAZY = {"get_device": ".device", "seed_everything": ".seed", "course_seed": ".seed"}
 
 
 def __getattr__(name: str) -> Any:
@@ -33,4 +33,4 @@ def __getattr__(name: str) -> Any:
 FAST: bool = is_fast()
 
 __all__ = ["FAST", "cache_dir", "data_dir", "get_device", "is_fast", "is_offline", "pick",
-           "seed_everything", "__version__"]
+           "seed_everything", "course_seed", "__version__"]

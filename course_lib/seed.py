@@ -1,5 +1,11 @@
 """Reproducibility: one call seeds every random number generator the course uses.
 
+Notebooks call ``seed_everything()`` with no argument: the seed is then :func:`course_seed`, 0 unless the
+environment variable ``COURSE_SEED`` says otherwise. Running a notebook with ``COURSE_SEED=1`` is how you
+check that a result is a property of the method, not of one lucky draw (``make robustness`` does it).
+The seed changes the training randomness (initial weights, shuffling, dropout, sampled noise); the data
+sets' train/validation/test splits stay fixed, so every seed is judged on the same test set.
+
 >>> g = seed_everything(0)
 >>> a = torch.rand(2, generator=g)
 >>> g = seed_everything(0)
@@ -16,14 +22,34 @@ import numpy as np
 import torch
 
 
-def seed_everything(seed: int = 0, deterministic: bool = True) -> torch.Generator:
+def course_seed() -> int:
+    """The course's seed: ``COURSE_SEED`` from the environment (an integer), 0 when unset.
+
+    >>> import os
+    >>> course_seed() == int(os.environ.get("COURSE_SEED", "0"))
+    True
+    """
+    raw = os.environ.get("COURSE_SEED", "").strip()
+    if not raw:
+        return 0
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"COURSE_SEED={raw!r} is not an integer: set it to e.g. 0, 1 or 2, or unset it.") from None
+
+
+def seed_everything(seed: int | None = None, deterministic: bool = True) -> torch.Generator:
     """Seed Python, NumPy and torch (CPU and CUDA); return a seeded ``torch.Generator``.
+
+    ``seed=None`` (the notebooks' call) uses :func:`course_seed`: 0 unless ``COURSE_SEED`` is set.
 
     Hand the generator to ``DataLoader(..., generator=g)`` so shuffling is reproducible too.
     With ``deterministic=True`` torch is asked for deterministic algorithms where they exist
     (``warn_only=True``: an op without one warns instead of failing), and cuDNN autotuning is
     switched off. Bitwise reproducibility is promised on the CPU; GPUs get close but not always.
     """
+    if seed is None:
+        seed = course_seed()
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA device
