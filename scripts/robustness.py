@@ -72,7 +72,8 @@ def commit() -> str:
 def probe(env: dict[str, str]) -> dict[str, str]:
     """What the variation really gave: torch's version, its CPU kernel path and thread count."""
     code = ("import json, torch; print(json.dumps({'torch': torch.__version__, "
-            "'threads': torch.get_num_threads(), 'cpu_capability': torch.backends.cpu.get_cpu_capability()}))")
+            "'threads': torch.get_num_threads(), "
+            "'cpu_capability': torch.backends.cpu.get_cpu_capability()}))")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
