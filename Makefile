@@ -18,7 +18,7 @@ FAKE_DEVICE ?= fakegpu
 FAKE_DATA ?= $(CURDIR)/data/$(FAKE_DEVICE)-run
 NOTEBOOKS ?= notebooks
 
-.PHONY: i18n-update i18n-status install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site
+.PHONY: i18n-update i18n-status install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
 
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
@@ -78,6 +78,14 @@ learner-copy: install
 
 bench: install
 	$(BIN)/python benchmarks/bench_fit_overhead.py --threads 1
+
+# Every notebook (fast mode) under each variation another machine brings — seeds 1 and 2, other CPU
+# kernels, one thread, the simulated accelerator — then docs/robustness.md (min/median/max and margin of
+# every headline). About 7x the fast course. ROBUSTNESS_FULL=1 adds two seeds in full mode (long).
+# One variation: `.venv/bin/python scripts/robustness.py run seed1 --only 10`.
+ROBUSTNESS_FULL ?= 0
+robustness: install
+	$(BIN)/python scripts/robustness.py all $(if $(filter 1,$(ROBUSTNESS_FULL)),--full,)
 
 # The website: build/site/html (open build/site/html/index.html). Notebooks run in fast mode unless
 # FAST=0; each mode keeps its own data and execution cache (data/site-run-fast, data/site-run-full).
