@@ -18,7 +18,7 @@ FAKE_DEVICE ?= fakegpu
 FAKE_DATA ?= $(CURDIR)/data/$(FAKE_DEVICE)-run
 NOTEBOOKS ?= notebooks
 
-.PHONY: i18n-update i18n-status install lab test unit run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
+.PHONY: i18n-update i18n-status install lab test unit check test-floor run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
 
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
@@ -51,13 +51,49 @@ i18n-update: install
 i18n-status: install
 	$(BIN)/python -m course_lib i18n status
 
-test: install
-	$(BIN)/ruff check course_lib tests benchmarks scripts conftest.py
-	COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest
-	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m course_lib report
+# `make test` (what CI runs) in phases, each closed by a line "[phase] NAME: N s" (.ci/run tabulates them):
+# ruff; the unit tests and doctests (course_lib, tests/ without the site test); then ONE pytest session
+# with every notebook under nbval (fast mode) followed by the site test (tests/test_site.py, ordered last
+# by conftest.py). Each notebook is executed once: nbval keeps every notebook that passed, with its
+# outputs, in $(RUN_DATA)/executed under its fingerprint (course_lib.fingerprint), and the site test
+# renders those instead of executing again. Then the course report.
+RUFF_PATHS := course_lib tests benchmarks scripts conftest.py
+UNIT_PATHS := course_lib tests --ignore=tests/test_site.py
+# $(call phase,NAME,COMMAND[,ON_FAILURE]): run COMMAND (no commas in it), print "[phase] NAME: N s" and
+# fail as it failed; with ON_FAILURE, run that instead of failing (the next phases still run).
+phase = @start=$$(date +%s); $(2); rc=$$?; \
+	echo "[phase] $(1): $$(( $$(date +%s) - start )) s$$([ $$rc = 0 ] || echo " (FAILED, exit $$rc)")"; \
+	$(if $(3),[ $$rc = 0 ] || { $(3); }; exit 0,exit $$rc)
+# A unit test failure does not stop the notebooks (they used to run in the same session): `make test`
+# fails at the end instead.
+UNIT_FAILED = $(RUN_DATA)/unit-tests.failed
 
+test: install
+	$(call phase,ruff,$(BIN)/ruff check $(RUFF_PATHS))
+	@rm -f $(UNIT_FAILED)
+	$(call phase,unit tests,COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest $(UNIT_PATHS),mkdir -p $(RUN_DATA) && touch $(UNIT_FAILED))
+	$(call phase,notebooks + site,COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest notebooks tests/test_site.py)
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m course_lib report
+	@if [ -e $(UNIT_FAILED) ]; then rm -f $(UNIT_FAILED); echo "make test: the unit tests failed (see above)"; exit 1; fi
+
+# The unit tests and doctests alone (no notebook, no site build).
 unit: install
-	$(BIN)/python -m pytest course_lib tests
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m pytest $(UNIT_PATHS)
+
+# Before a commit: ruff, the unit tests and doctests, and only the notebooks your change can affect —
+# those changed versus BASE (committed or not, untracked included) and those importing a changed
+# course_lib module, directly or through other modules (`python -m course_lib.fingerprint affected`
+# prints which and why; a change to course_lib/__init__.py, config.py, device.py, conftest.py or
+# pyproject.toml means all of them). It leaves the slow integration tests (torchrun jobs, the wheel in a
+# fresh venv, ...: conftest.SLOW_TESTS) and the site build to `make test`.
+BASE ?= main
+check: install
+	$(call phase,ruff,$(BIN)/ruff check $(RUFF_PATHS))
+	$(call phase,unit tests,COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest -q --quick $(UNIT_PATHS))
+	@nbs=$$($(BIN)/python -m course_lib.fingerprint affected --base $(BASE)) || exit 1; \
+	if [ -z "$$nbs" ]; then echo "No notebook to run."; exit 0; fi; \
+	start=$$(date +%s); COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest -q $$nbs; rc=$$?; \
+	echo "[phase] notebooks: $$(( $$(date +%s) - start )) s"; exit $$rc
 
 run-all: install
 	COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest notebooks
@@ -88,13 +124,25 @@ robustness: install
 	$(BIN)/python scripts/robustness.py all $(if $(filter 1,$(ROBUSTNESS_FULL)),--full,)
 
 # The website: build/site/html (open build/site/html/index.html). Notebooks run in fast mode unless
-# FAST=0; each mode keeps its own data and execution cache (data/site-run-fast, data/site-run-full).
+# FAST=0. When the last `make test` (or `make run-all`) executed every notebook with the same code,
+# course_lib, packages, mode, device and seed, the site renders those outputs and executes nothing;
+# otherwise it executes them, each mode with its own data and execution cache (data/site-run-fast,
+# data/site-run-full). `python scripts/build_site.py --execute` always executes.
 site: install
-	COURSE_FAST=$(FAST) $(BIN)/python scripts/build_site.py
+	COURSE_FAST=$(FAST) $(BIN)/python scripts/build_site.py --executed $(RUN_DATA)/executed
 
+# The lane is also perturbed, as another machine would be: another seed (COURSE_SEED, default 1) and
+# another CPU kernel path (ATEN_CPU_CAPABILITY=default: no SIMD; this machine's torch picks AVX2).
+FAKE_SEED ?= 1
+FAKE_ISA ?= default
 test-fakegpu: install
 	$(BIN)/python -m pytest -q tests/test_fakegpu.py
-	COURSE_DATA_DIR=$(FAKE_DATA) COURSE_FAST=1 COURSE_DEVICE=$(FAKE_DEVICE) $(BIN)/python -m pytest $(NOTEBOOKS)
+	COURSE_DATA_DIR=$(FAKE_DATA) COURSE_FAST=1 COURSE_DEVICE=$(FAKE_DEVICE) COURSE_SEED=$(FAKE_SEED) \
+	ATEN_CPU_CAPABILITY=$(FAKE_ISA) $(BIN)/python -m pytest $(NOTEBOOKS)
+
+# The floor lane: the unit tests and every notebook on the oldest torch the course supports (its own venv).
+test-floor:
+	bash scripts/floor_lane.sh
 
 test-torchtext:
 	bash scripts/test_torchtext.sh

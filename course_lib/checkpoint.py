@@ -64,7 +64,9 @@ def rng_state(generator: torch.Generator | None = None) -> dict[str, Any]:
     np_state = np.random.get_state()
     state: dict[str, Any] = {
         "python": random.getstate(),
-        "numpy": (np_state[0], torch.from_numpy(np_state[1].copy()), *np_state[2:]),
+        # NumPy's MT19937 key is uint32, which torch 2.4's torch.save cannot write ("KeyError: dtype
+        # torch.uint32 is not recognized"): it is stored as int64 (every value fits) and cast back on load.
+        "numpy": (np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]),
         "torch": torch.get_rng_state(),
     }
     if torch.cuda.is_available():
@@ -79,7 +81,7 @@ def set_rng_state(state: dict[str, Any], generator: torch.Generator | None = Non
     version, *rest = state["python"]
     random.setstate((version, tuple(rest[0]), *rest[1:]))
     name, keys, *others = state["numpy"]
-    np.random.set_state((name, keys.numpy(), *others))
+    np.random.set_state((name, keys.numpy().astype(np.uint32), *others))  # int64, or uint32 in old files
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])

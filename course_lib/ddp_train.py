@@ -111,7 +111,8 @@ def shard(model: nn.Module) -> nn.Module:
 
     Each process then keeps only its 1/world_size slice of every parameter (a ``DTensor``); a layer's
     full weights are all-gathered just before its forward and backward and freed right after, and
-    gradients are reduce-scattered so each process updates only its own slice.
+    gradients are reduce-scattered so each process updates only its own slice. Needs torch >= 2.9 on
+    CPU processes (``course_lib.device.supports("fsdp2")`` says why).
     """
     from torch.distributed.fsdp import fully_shard
 
@@ -154,6 +155,11 @@ def train(args: argparse.Namespace) -> dict:
 
     if args.fsdp and args.ckpt_dir:
         raise SystemExit("--fsdp with --ckpt-dir is not supported by this script: resume is shown with DDP")
+    if args.fsdp:
+        from .device import supports
+
+        if not supports("fsdp2"):  # prints which torch it needs, and why
+            raise SystemExit(f"--fsdp cannot run on torch {torch.__version__}: see the line above.")
     rank, world, device = setup(args.device, args.timeout)
     if args.batch_size % world:
         raise SystemExit(f"--batch-size {args.batch_size} must be divisible by the {world} processes")

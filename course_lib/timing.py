@@ -18,13 +18,16 @@ from collections.abc import Callable
 
 import torch
 
+from .device import synchronize as _synchronize
+
 
 def synchronize(device: torch.device) -> None:
-    """Wait until all work queued on ``device`` has finished (nothing to wait for on the CPU)."""
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-    elif device.type == "mps":
-        torch.mps.synchronize()
+    """Wait until all work queued on ``device`` has finished (nothing to wait for on the CPU).
+
+    The same as :func:`course_lib.device.synchronize`: CUDA, MPS, and the simulated accelerator
+    (``COURSE_DEVICE=fakegpu``, where the call is counted), so its path runs in CI too.
+    """
+    _synchronize(device)
 
 
 def median_seconds(fn: Callable[[], object], device: torch.device, repeats: int = 5,

@@ -13,6 +13,7 @@ A batch is a tuple ``(*inputs, target)``; the model is called as ``model(*inputs
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -25,8 +26,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .device import get_device
+from .device import amp_dtype, get_device, is_cuda_like, uses_grad_scaler
 
+_log = logging.getLogger(__name__)
 Metric = Callable[[torch.Tensor, torch.Tensor], float]
 Callback = Callable[[int, dict, nn.Module], Any]
 
@@ -44,6 +46,8 @@ class History:
         self.records: list[dict] = list(records or [])
         self.monitor = monitor
         self.mode = mode
+        #: The mixed precision fit used: "off", "float16 + GradScaler" or "bfloat16".
+        self.amp = "off"
 
     def __len__(self) -> int:
         return len(self.records)
@@ -220,16 +224,22 @@ def _check_checkpoint_path(path: str | Path | None, resume: bool) -> Path | None
     return path
 
 
-def _amp_context(device: torch.device, amp: bool | str) -> tuple[Any, Callable[[], Any]]:
-    """(GradScaler or None, autocast factory): float16 + scaler on CUDA, bfloat16 elsewhere."""
-    use_amp = device.type == "cuda" if amp == "auto" else bool(amp)
-    scaler = torch.amp.GradScaler(device.type) if use_amp and device.type == "cuda" else None
-    amp_dtype = torch.float16 if device.type == "cuda" else torch.bfloat16
+def _amp_context(device: torch.device, amp: bool | str) -> tuple[Any, Callable[[], Any], str]:
+    """(GradScaler or None, autocast factory, description). ``"auto"``: on where CUDA's paths run
+    (CUDA, and the simulated accelerator ``COURSE_DEVICE=fakegpu``). The type and the scaler follow
+    the device: float16 + GradScaler on GPUs, bfloat16 on the CPU."""
+    if amp not in (True, False, "auto"):
+        raise ValueError(f"amp must be True, False or 'auto', not {amp!r}.")
+    use_amp = is_cuda_like(device) if amp == "auto" else amp
+    if not use_amp:
+        return None, nullcontext, "off"
+    dtype = amp_dtype(device)
+    scaler = torch.amp.GradScaler(device.type) if uses_grad_scaler(device) else None
 
     def autocast():
-        return torch.autocast(device.type, dtype=amp_dtype) if use_amp else nullcontext()
+        return torch.autocast(device.type, dtype=dtype)
 
-    return scaler, autocast
+    return scaler, autocast, str(dtype).removeprefix("torch.") + (" + GradScaler" if scaler else "")
 
 
 def _resume(path: Path, *, model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: Any,
@@ -275,7 +285,11 @@ def fit(model: nn.Module, train_loader: Iterable, *, epochs: int,
     Each epoch: one pass over ``train_loader`` (forward, loss, backward, optional gradient
     clipping, step), then ``evaluate`` on ``val_loader`` if given, then ``scheduler.step()``.
 
-    * ``amp="auto"`` uses float16 autocast with a gradient scaler on CUDA only, where it pays.
+    * ``amp="auto"`` uses float16 autocast with a gradient scaler on CUDA only, where it pays
+      (and on the simulated accelerator ``COURSE_DEVICE=fakegpu``, so CI runs that path);
+      ``amp=True`` elsewhere uses float16 + scaler on MPS, bfloat16 on the CPU. ``history.amp``
+      says which (``"off"``, ``"float16 + GradScaler"``, ``"bfloat16"``); when it is on, fit
+      says so once.
     * ``patience``: stop when ``monitor`` has not improved for that many epochs
       (``mode`` is "min" for losses, "max" otherwise, unless given).
     * ``restore_best``: load the weights of the best epoch at the end.
@@ -297,13 +311,19 @@ def fit(model: nn.Module, train_loader: Iterable, *, epochs: int,
     if monitor.startswith("val_") and val_loader is None:
         monitor = "train" + monitor[3:]
     history = History(monitor=monitor, mode=mode)
-    scaler, autocast = _amp_context(device, amp)
+    scaler, autocast, amp_mode = _amp_context(device, amp)
+    if amp_mode != "off":
+        note = f"fit: mixed precision on {device}: {amp_mode} (amp=False trains in float32)"
+        _log.info(note)
+        if progress:
+            print(note)
     generator = getattr(train_loader, "generator", None)
     start, best_state = 1, None
     if resume and checkpoint_path is not None and checkpoint_path.exists():
         history, best_state, start = _resume(checkpoint_path, model=model, optimizer=optimizer,
                                              scheduler=scheduler, device=device, generator=generator,
                                              epochs=epochs, patience=patience)
+    history.amp = amp_mode
 
     bar = tqdm(range(start, epochs + 1), desc="epochs", disable=not progress, leave=False)
     for epoch in bar:

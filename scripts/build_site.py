@@ -3,14 +3,30 @@
     python scripts/build_site.py            # fast mode (what `make site` and the tests run)
     python scripts/build_site.py --full     # full mode (`make site FAST=0`)
     python scripts/build_site.py --only 00,02   # a few notebooks, while working on the site itself
+    python scripts/build_site.py --execute  # execute here even when the test run's outputs match
 
 The sources (``site/``) and the notebooks are copied into ``<out>/src`` and built there with Sphinx +
-MyST-NB. Notebooks run with ``COURSE_FAST`` and ``COURSE_DATA_DIR`` set: fast and full builds keep
-their data, their course report and their jupyter-cache apart (``data/site-run-fast`` and
-``data/site-run-full``; the cache lives in ``<data dir>/jupyter_cache`` so the two cannot disagree),
-and a notebook whose code cells did not change is not executed again.
+MyST-NB. A notebook is executed once, by the test run or else by this build:
 
-A notebook that fails stops the build with one line naming the notebook, the cell and the error.
+* **Render only.** The test run (``make test``, nbval) keeps every notebook that passed, with its outputs,
+  in ``<its data dir>/executed`` under a fingerprint (``course_lib.fingerprint``: the code cells, every
+  file of ``course_lib``, the installed packages, torch, the mode, the device, ``COURSE_SEED``, ...).
+  When every notebook of the build has an executed copy whose fingerprint is the one this build
+  computes, the pages are rendered from those copies (MyST-NB ``nb_execution_mode = "off"``), and the
+  runtime and headline result of each page come from the same run (kept in each copy's metadata).
+  ``--executed DIR`` says where to look (default: ``data/test-run/executed``, what ``make test`` writes);
+  ``--execute`` never looks.
+* **Execute.** Otherwise the notebooks run here with ``COURSE_FAST`` and ``COURSE_DATA_DIR`` set: fast
+  and full builds keep their data, their course report and their jupyter-cache apart
+  (``data/site-run-fast`` and ``data/site-run-full``). The cache lives in
+  ``<data dir>/jupyter_cache/<environment fingerprint>``: jupyter-cache itself keys a notebook on its
+  code cells only, so a change to ``course_lib``, torch, the device or the seed gets a fresh cache,
+  and a notebook whose code cells did not change is not executed again otherwise.
+
+The build says which it did and, for the second, why each notebook could not be reused. The
+translated editions (zh_CN, zh_TW) have the English code cells byte for byte and reuse the English
+outputs either way. A notebook that fails stops the build with one line naming the notebook, the cell
+and the error.
 """
 
 from __future__ import annotations
@@ -121,31 +137,12 @@ def failed_cell(log: str, src: Path) -> str | None:
     return f"Site build failed: {notebook}, {where}: {error}"
 
 
-def build(mode: str, out: Path, data: Path, only: set[str] | None = None,
-          notebooks: Path = ROOT / "notebooks", site: Path = ROOT / "site",
-          languages: tuple[str, ...] = LANGUAGES) -> Path:
-    """Build the site in every language (English first: it executes the notebooks; the translations
-    reuse its outputs); return the HTML folder. Raises SystemExit with a clear message on failure."""
-    html = out / "html"
-    if html.exists():
-        shutil.rmtree(html)  # no page of an earlier build (e.g. a removed notebook) survives
-    for lang in languages:
-        build_language(mode, out, data, only, notebooks, site, lang)
-    return html
-
-
-def build_language(mode: str, out: Path, data: Path, only: set[str] | None, notebooks: Path, site: Path,
-                   lang: str) -> Path:
-    """One language of the site: English into ``out/html``, the others into ``out/html/LANG``."""
-    src = out / "src" if lang == "en" else out / f"src-{lang}"
-    html = out / "html" if lang == "en" else out / "html" / lang
-    staged = stage(site, notebooks, src, only, lang)
-    data.mkdir(parents=True, exist_ok=True)
+def kernel_env(mode: str, data: Path, lang: str = "en") -> dict[str, str]:
+    """The environment of the Sphinx process and of the notebook kernels it starts."""
     env = dict(os.environ)
     env.update(
         COURSE_FAST="1" if mode == "fast" else "0",
         COURSE_DATA_DIR=str(data.resolve()),
-        COURSE_SITE_CACHE=str((data / "jupyter_cache").resolve()),
         COURSE_SITE_REPO=str(ROOT),
         # Figures must come back as PNG outputs: the inline backend, whatever the caller set (the
         # test run sets Agg, which would show no figure at all).
@@ -156,9 +153,178 @@ def build_language(mode: str, out: Path, data: Path, only: set[str] | None, note
     )
     env["COURSE_SITE_LANG"] = lang
     env["COURSE_SITE_LANGUAGES"] = ",".join(LANGUAGES)
+    return env
+
+
+class Plan:
+    """How a build gets its outputs: rendered from a test run's executed notebooks, or executed here."""
+
+    def __init__(self, execution: str, cache: Path, executed: dict[str, Path] | None = None,
+                 reasons: dict[str, str] | None = None):
+        self.execution = execution  # "off" (render the executed copies) or "cache" (execute, jupyter-cache)
+        self.cache = cache
+        self.executed = executed or {}  # notebook stem -> its executed copy
+        self.reasons = reasons or {}  # notebook stem -> why it cannot be reused (execution == "cache")
+
+    def describe(self) -> str:
+        if self.execution == "off":
+            folder = next(iter(self.executed.values())).parent
+            return (f"Rendering {len(self.executed)} notebooks from the test run's executed copies in "
+                    f"{folder} (fingerprints match: nothing is executed)")
+        by_reason: dict[str, list[str]] = {}
+        for stem, reason in sorted(self.reasons.items()):
+            by_reason.setdefault(reason, []).append(stem[:2])
+        why = "; ".join(f"{', '.join(nums) if len(nums) < len(self.reasons) else 'all'}: {reason}"
+                        for reason, nums in by_reason.items())
+        return (f"Executing the notebooks (jupyter-cache {self.cache}); not rendered from a test run's copies"
+                f" because {why}" if why else f"Executing the notebooks (jupyter-cache {self.cache})")
+
+
+def plan(mode: str, data: Path, notebooks: list[Path], executed: Path | None) -> Plan:
+    """Render from ``executed`` when every notebook has an executed copy with this build's fingerprint;
+    else execute, through the jupyter-cache of this build's environment fingerprint."""
+    from course_lib import fingerprint as fp
+
+    context = fp.run_context(kernel_env(mode, data))
+    cache = data / "jupyter_cache" / fp.environment_fingerprint(context)[:16]
+    found, reasons = {}, {}
+    for nb in notebooks:
+        if executed is None:
+            reasons[nb.stem] = "--execute"
+            continue
+        copy = fp.find_executed(executed, nb.stem, fp.notebook_fingerprint(nb, context))
+        if copy is None:
+            reasons[nb.stem] = fp.why_stale(executed, nb.stem, context)
+        else:
+            found[nb.stem] = copy
+    if notebooks and not reasons:
+        return Plan("off", cache, executed=found)
+    if executed is None:
+        reasons = {}
+    return Plan("cache", cache, reasons=reasons)
+
+
+def use_cache(cache: Path) -> None:
+    """Create this environment's jupyter-cache and delete the others (and an older flat layout):
+    the report in the data folder only describes the runs of one environment."""
+    parent = cache.parent
+    if parent.is_dir():
+        for entry in parent.iterdir():
+            if entry != cache:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    cache.mkdir(parents=True, exist_ok=True)
+
+
+def merge_outputs(staged: Path, executed: Path) -> None:
+    """Put the outputs of an executed copy into a staged notebook (English or translated: the code
+    cells must be the executed copy's, byte for byte). The outputless notebook is kept in
+    ``_pristine/`` for the page's download link."""
+    import nbformat
+
+    nb = nbformat.read(staged, as_version=4)
+    run = nbformat.read(executed, as_version=4)
+    mine = [c for c in nb.cells if c.cell_type == "code"]
+    theirs = [c for c in run.cells if c.cell_type == "code"]
+    if [c.source for c in mine] != [c.source for c in theirs]:
+        raise SystemExit(f"Site build failed: {staged.name}'s code cells differ from its executed copy "
+                         f"{executed}")
+    pristine = staged.parent.parent / "_pristine" / staged.parent.name / staged.name
+    pristine.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(staged, pristine)
+    for cell, done in zip(mine, theirs):
+        cell.outputs = done.outputs
+        cell.execution_count = done.execution_count
+    nbformat.write(nb, staged)
+
+
+def write_report(folder: Path, mode: str, executed: dict[str, Path]) -> Path:
+    """The course report of the run that executed these copies (each keeps its own part in its
+    metadata), as a data folder: what the page headers and the start page's syllabus show."""
+    import nbformat
+
+    from course_lib.fingerprint import METADATA_KEY
+
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    rows, times = [], {}
+    for stem, path in sorted(executed.items()):
+        meta = nbformat.read(path, as_version=4).metadata.get(METADATA_KEY, {})
+        rows += [json.dumps(r) for r in meta.get("results", [])]
+        if meta.get("seconds") is not None:
+            times[stem[:2]] = meta["seconds"]
+    (folder / "results.jsonl").write_text("".join(r + "\n" for r in rows), encoding="utf-8")
+    name = "notebook_times.json" if mode == "fast" else "notebook_times_full.json"  # course_lib.report
+    (folder / name).write_text(json.dumps(times, indent=1), encoding="utf-8")
+    return folder
+
+
+def build(mode: str, out: Path, data: Path, only: set[str] | None = None,
+          notebooks: Path = ROOT / "notebooks", site: Path = ROOT / "site",
+          languages: tuple[str, ...] = LANGUAGES, executed: Path | None = None) -> Path:
+    """Build the site in every language; return the HTML folder. Raises SystemExit with a clear
+    message on failure. With ``executed`` (a test run's ``<data dir>/executed``), render from its
+    copies when they all match (see the module's docstring); otherwise English executes the
+    notebooks and the translations reuse its outputs."""
+    html = out / "html"
+    if html.exists():
+        shutil.rmtree(html)  # no page of an earlier build (e.g. a removed notebook) survives
+    data.mkdir(parents=True, exist_ok=True)
+    chosen = [nb for nb in sorted(notebooks.glob("*.ipynb"))
+              if NOTEBOOK.match(nb.name) and (only is None or nb.name[:2] in only)]
+    how = plan(mode, data, chosen, executed)
+    print(how.describe(), flush=True)
+    if how.execution == "off":
+        report = write_report(out / f"report-{mode}", mode, how.executed)
+    else:
+        use_cache(how.cache)
+        report = data
+    (out / "site-build.json").parent.mkdir(parents=True, exist_ok=True)
+    (out / "site-build.json").write_text(json.dumps(
+        {"execution": how.execution, "mode": mode, "cache": str(how.cache.resolve()),
+         "report": str(report.resolve()), "executed": {k: str(v) for k, v in how.executed.items()},
+         "reasons": how.reasons}, indent=1), encoding="utf-8")
+    for lang in languages:
+        build_language(mode, out, report, only, notebooks, site, lang, how)
+    return html
+
+
+def executed_notebook(out: Path, stem: str):
+    """The executed notebook behind a page of the build in ``out``: the staged copy with its outputs
+    (rendered build), or the build's jupyter-cache entry (MyST-NB's jupyter_execute copy holds the
+    outputs only for notebooks executed in this very build, not for cached ones)."""
+    import nbformat
+
+    manifest = json.loads((out / "site-build.json").read_text(encoding="utf-8"))
+    staged = nbformat.read(out / "src" / "notebooks" / f"{stem}.ipynb", as_version=4)
+    if manifest["execution"] == "off":
+        return staged
+    from jupyter_cache import get_cache
+
+    _, merged = get_cache(manifest["cache"]).merge_match_into_notebook(staged)
+    return merged
+
+
+def build_language(mode: str, out: Path, data: Path, only: set[str] | None, notebooks: Path, site: Path,
+                   lang: str, how: Plan | None = None) -> Path:
+    """One language of the site: English into ``out/html``, the others into ``out/html/LANG``.
+    ``data`` is the kernels' data folder (execution) or the run's report (rendering)."""
+    src = out / "src" if lang == "en" else out / f"src-{lang}"
+    html = out / "html" if lang == "en" else out / "html" / lang
+    staged = stage(site, notebooks, src, only, lang)
+    if how is None:
+        how = Plan("cache", data / "jupyter_cache")
+    if how.execution == "off":
+        for path in staged:
+            merge_outputs(path, how.executed[path.stem])
+    data.mkdir(parents=True, exist_ok=True)
+    env = kernel_env(mode, data, lang)
+    env.update(COURSE_SITE_CACHE=str(how.cache.resolve()), COURSE_SITE_EXECUTION=how.execution)
     cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-E", "--keep-going",
            "-d", str(out / f"doctrees-{mode}-{lang}"), str(src), str(html)]
-    print(f"Building the site ({lang}, {mode} mode, {len(staged)} notebooks, data in {data}) ...", flush=True)
+    verb = "rendering" if how.execution == "off" else "executing"
+    print(f"Building the site ({lang}, {mode} mode, {len(staged)} notebooks, {verb}, data in {data}) ...",
+          flush=True)
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             encoding="utf-8", errors="replace")
@@ -191,6 +357,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", type=Path, default=ROOT / "notebooks")
     parser.add_argument("--languages", default=",".join(LANGUAGES),
                         help="comma-separated, English first (default: en,zh_CN,zh_TW)")
+    parser.add_argument("--executed", type=Path, default=ROOT / "data" / "test-run" / "executed",
+                        help="a test run's executed notebooks, rendered when their fingerprints match "
+                             "(default: data/test-run/executed, written by `make test`)")
+    parser.add_argument("--execute", action="store_true",
+                        help="execute the notebooks here even when executed copies match")
     args = parser.parse_args(argv)
     mode = args.mode or ("fast" if os.environ.get("COURSE_FAST", "1").lower() in {"1", "true", "yes", "on"}
                          else "full")
@@ -199,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     languages = tuple(x.strip() for x in args.languages.split(",") if x.strip())
     if not languages or languages[0] != "en" or set(languages) - set(LANGUAGES):
         parser.error(f"--languages: English first, then any of {', '.join(LANGUAGES[1:])}")
-    build(mode, args.out, data, only, args.notebooks, languages=languages)
+    build(mode, args.out, data, only, args.notebooks, languages=languages,
+          executed=None if args.execute else args.executed)
     return 0
 
 

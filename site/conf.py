@@ -2,8 +2,9 @@
 
 Build it with ``make site`` (fast mode) or ``make site FAST=0`` (full mode): ``scripts/build_site.py``
 copies this folder and the notebooks into ``build/site/src`` and runs Sphinx there, with
-``COURSE_DATA_DIR`` and ``COURSE_FAST`` set for the notebook kernels. Notebooks are executed by
-MyST-NB through jupyter-cache, so an unchanged notebook is not executed again.
+``COURSE_DATA_DIR`` and ``COURSE_FAST`` set for the notebook kernels. Notebooks are rendered from a test
+run's executed copies when their fingerprints match, and otherwise executed by MyST-NB through
+jupyter-cache, so an unchanged notebook is not executed again.
 
 Everything the pages load is local (no CDN): MathJax comes from the ``django-static-mathjax`` wheel,
 fonts and icons from the theme, search is Sphinx's own ``searchindex.js``.
@@ -40,16 +41,24 @@ extensions = [
     "sphinx_copybutton",
     "course_site",  # _ext/course_site.py: notebook headers, syllabus table, downloads, offline MathJax
 ]
-exclude_patterns = ["_search_dict.txt", "_build", "**.ipynb_checkpoints", "jupyter_execute", "Thumbs.db", ".DS_Store"]
+# _pristine: the notebooks without outputs, for the download links of a rendered build (build_site.py).
+exclude_patterns = ["_search_dict.txt", "_build", "_pristine", "**.ipynb_checkpoints", "jupyter_execute",
+                    "Thumbs.db", ".DS_Store"]
 html_static_path = ["_static"]
 
 # -- MyST / MyST-NB ------------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3  # recipes link to notebooks/08_x.ipynb#some-heading-slug
-nb_execution_mode = "cache"  # jupyter-cache: an unchanged notebook is not executed again
 if "COURSE_SITE_CACHE" not in os.environ:
     raise RuntimeError("build the site with `make site` (scripts/build_site.py): it stages the notebooks "
-                       "and sets COURSE_SITE_CACHE, COURSE_DATA_DIR and COURSE_FAST")
+                       "and sets COURSE_SITE_CACHE, COURSE_SITE_EXECUTION, COURSE_DATA_DIR and COURSE_FAST")
+# build_site.py decides: "off" when every notebook was staged with the outputs of a test run whose
+# fingerprint (course_lib.fingerprint) is this build's (render only, execute nothing); "cache" otherwise:
+# execute through jupyter-cache, whose folder is per environment fingerprint (it keys a notebook on its
+# code cells only), so an unchanged notebook is not executed again in the same environment.
+nb_execution_mode = os.environ.get("COURSE_SITE_EXECUTION", "cache")
+if nb_execution_mode not in ("off", "cache"):
+    raise RuntimeError(f"COURSE_SITE_EXECUTION={nb_execution_mode!r}: 'off' or 'cache'")
 nb_execution_cache_path = os.environ["COURSE_SITE_CACHE"]
 nb_execution_timeout = 600  # seconds per cell
 nb_execution_raise_on_error = True  # a notebook that errors fails the build

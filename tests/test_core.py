@@ -183,3 +183,47 @@ def test_import_and_report_do_not_import_torch(tmp_path):
     env = {**__import__("os").environ, "COURSE_DATA_DIR": str(tmp_path)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+# -- What needs a newer torch than the floor: device.supports says so, and why -----------------------------
+
+def test_supports_judges_a_feature_by_the_torch_version(capsys):
+    from course_lib.device import supports
+
+    assert not supports("fsdp2", torch_version="2.8.0+cpu")
+    said = capsys.readouterr().out
+    assert "fsdp2 needs torch 2.9 or newer (this is torch 2.8.0+cpu)" in said and "fully_shard" in said
+    assert supports("fsdp2", torch_version="2.9.0") and supports("fsdp2", torch_version="3.0")
+    assert capsys.readouterr().out == ""  # nothing printed when it runs
+
+
+def test_supports_fsdp2_agrees_with_the_running_torch(monkeypatch, capsys):
+    import torch.distributed.fsdp as fsdp
+
+    from course_lib.device import supports
+
+    if supports("fsdp2"):
+        assert hasattr(fsdp, "fully_shard")  # the public API (there from torch 2.6 on)
+    monkeypatch.setattr(torch, "__version__", "2.4.1")
+    assert not supports("fsdp2") and "this is torch 2.4.1" in capsys.readouterr().out
+
+
+def test_supports_fakegpu_asks_torch_for_its_extension_points(monkeypatch, capsys):
+    from course_lib import fakegpu
+    from course_lib.device import supports
+
+    monkeypatch.setattr(fakegpu, "missing_requirements", lambda: ["torch._C._acc", "Library.fallback"])
+    assert not supports("fakegpu")
+    assert "lacks: torch._C._acc; Library.fallback" in capsys.readouterr().out
+    monkeypatch.setattr(fakegpu, "missing_requirements", lambda: [])
+    assert supports("fakegpu") and capsys.readouterr().out == ""
+
+
+def test_supports_refuses_an_unknown_feature():
+    from course_lib.device import supports, torch_release
+
+    with pytest.raises(ValueError, match="pin_memory.*fsdp2.*fakegpu"):
+        supports("fsdp3")
+    assert torch_release("2.10.0a0+git1234") == (2, 10)
+    with pytest.raises(ValueError, match="not a torch version"):
+        torch_release("nightly")

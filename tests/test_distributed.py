@@ -7,6 +7,8 @@ Every job runs through ``course_lib.launch.run_job`` (time limit, cleanup) on fr
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import sys
 from pathlib import Path
@@ -16,6 +18,7 @@ import torch
 
 from course_lib import ddp_train, launch
 from course_lib.checkpoint import load_checkpoint, step_checkpoints
+from course_lib.device import supports
 
 if sys.platform == "win32":  # torchrun's TCP store needs USE_LIBUV=0 there; not what this CI runs
     pytest.skip("process tests run on Linux/macOS", allow_module_level=True)
@@ -114,7 +117,17 @@ def test_without_restarts_the_kill_fails_and_a_damaged_checkpoint_is_skipped(two
     assert bitwise_equal(weights(out), weights(reference))
 
 
+def skip_unless_supported(feature: str) -> None:
+    """Skip the test when this torch lacks ``feature``, saying why (``course_lib.device.supports``)."""
+    said = io.StringIO()
+    with contextlib.redirect_stdout(said):
+        ok = supports(feature)
+    if not ok:
+        pytest.skip(said.getvalue().strip())
+
+
 def test_fsdp2_matches_ddp_holds_half_the_parameters_and_ships(two_nodes, tmp_path, env):
+    skip_unless_supported("fsdp2")
     reference, _ = two_nodes
     folder = tmp_path / "sharded"
     result = run([launch.torchrun_command([*SCRIPT, "--fsdp", "--out", str(folder)], nproc=2)], env)

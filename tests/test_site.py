@@ -1,8 +1,11 @@
 """The course website, built in fast mode and checked in a real browser (headless Chromium).
 
 The site is built once per test session with the same entry point as ``make site``
-(``scripts/build_site.py``), into ``build/site/test`` with its own data and execution cache
-(``$COURSE_DATA_DIR/site-test``); a notebook whose code did not change is not executed again.
+(``scripts/build_site.py``), into ``build/site/test``. In ``make test`` these tests run after the
+notebooks (conftest.py orders them last), so the build renders the notebooks that nbval just executed
+(``$COURSE_DATA_DIR/executed``, matched by fingerprint) and executes nothing. Run alone, without such
+copies, it executes them, with its own data and execution cache (``$COURSE_DATA_DIR/site-test``); a
+notebook whose code did not change is then not executed again.
 The browser is Debian's ``chromium`` driven by Playwright (no browser download). Without them the
 browser tests skip with one reason locally, and fail when ``CI=true``.
 
@@ -39,8 +42,10 @@ SEARCHES = [("autograd", "02_autograd"), ("Hounsfield", "09_medical_imaging_ct")
 #: A notebook page in any language of the site: en at the root, zh_CN/ and zh_TW/ beside it.
 NOTEBOOK_PAGE = re.compile(r"^(?:(zh_CN|zh_TW)/)?notebooks/(\d\d_[\w-]+)\.html$")
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
-#: The notebooks' data (report, execution cache) of the test build, apart from make test's own run.
-DATA = Path(os.environ.get("COURSE_DATA_DIR", ROOT / "data")) / "site-test"
+#: The test run's data folder: nbval keeps the notebooks it executed in its ``executed/``.
+RUN_DATA = Path(os.environ.get("COURSE_DATA_DIR", ROOT / "data"))
+#: The notebooks' data (report, execution cache) of the test build when it must execute them.
+DATA = RUN_DATA / "site-test"
 
 
 # -- Pieces that need no build ----------------------------------------------------------------------
@@ -131,7 +136,7 @@ def site_html() -> Path:
         import sphinx_book_theme  # noqa: F401
     except ImportError:
         _missing_or_fail("the site tools are not installed: pip install -e '.[site]' (make install does it)")
-    return build_site.build("fast", OUT, DATA, ONLY or None)
+    return build_site.build("fast", OUT, DATA, ONLY or None, executed=RUN_DATA / "executed")
 
 
 @pytest.fixture(scope="session")
@@ -151,14 +156,9 @@ def browser():
 
 
 def _executed(stem: str) -> dict:
-    """The executed notebook behind a page, from the build's jupyter-cache (MyST-NB's jupyter_execute
-    copy holds the outputs only for notebooks executed in this very build, not for cached ones)."""
-    import nbformat
-    from jupyter_cache import get_cache
-
-    source = nbformat.read(OUT / "src" / "notebooks" / f"{stem}.ipynb", as_version=4)
-    _, merged = get_cache(str(DATA / "jupyter_cache")).merge_match_into_notebook(source)
-    return merged
+    """The executed notebook behind a page: the test run's copy it was rendered from, or the build's
+    jupyter-cache entry (``build_site.executed_notebook``)."""
+    return build_site.executed_notebook(OUT, stem)
 
 
 def image_outputs(nb: dict) -> int:

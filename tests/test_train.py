@@ -234,6 +234,25 @@ def test_amp_on_the_cpu_runs_the_forward_pass_in_bfloat16():
     assert set(dtypes[:n]) == {torch.bfloat16} and set(dtypes[n:]) == {torch.float32}
 
 
+def test_history_says_which_mixed_precision_fit_used(capsys, tmp_path):
+    train, _ = loaders()
+    cpu = torch.device("cpu")
+    assert fit(make_model(), train, epochs=1, progress=False, device=cpu).amp == "off"   # auto: CUDA only
+    h = fit(make_model(), train, epochs=1, amp=True, device=cpu, checkpoint_path=tmp_path / "ck.pt")
+    assert h.amp == "bfloat16"                                     # no GradScaler for bfloat16
+    assert "fit: mixed precision on cpu: bfloat16" in capsys.readouterr().out
+    resumed = fit(make_model(), train, epochs=2, amp=True, device=cpu, progress=False,
+                  checkpoint_path=tmp_path / "ck.pt", resume=True)
+    assert resumed.amp == "bfloat16" and len(resumed) == 2
+    assert capsys.readouterr().out == ""                           # progress=False: quiet
+
+
+def test_amp_must_be_true_false_or_auto():
+    train, _ = loaders()
+    with pytest.raises(ValueError, match="amp must be True, False or 'auto'"):
+        fit(make_model(), train, epochs=1, amp="off", progress=False, device=torch.device("cpu"))
+
+
 def test_an_unrelated_error_is_raised_unchanged():
     class Broken(nn.Linear):
         def forward(self, x):

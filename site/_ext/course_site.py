@@ -8,7 +8,8 @@
 * After each notebook is executed, its run time (MyST-NB's execution data, kept by jupyter-cache for
   a cached notebook) is written to the report with ``course_lib.report.save_times``; the start page
   is read last, so its table shows this build's run.
-* The notebooks themselves (as stored in the repository: no outputs) are copied next to their pages
+* The notebooks themselves (as stored in the repository: no outputs; ``_pristine/`` holds them when
+  the build rendered notebooks staged with a test run's outputs) are copied next to their pages
   for download, and MathJax is copied from the ``django-static-mathjax`` wheel into ``_static``.
 """
 
@@ -249,6 +250,8 @@ def copy_assets(app: Sphinx, exception: Exception | None) -> None:
     for docname in app.env.found_docs:
         if NOTEBOOK_DOC.match(docname):
             src = Path(app.srcdir) / f"{docname}.ipynb"
+            pristine = Path(app.srcdir) / "_pristine" / f"{docname}.ipynb"  # a rendered build's notebooks
+            src = pristine if pristine.is_file() else src                   # hold outputs: not these
             (out / docname).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(src, out / f"{docname}.ipynb")
     import mathjax  # the django-static-mathjax wheel: MathJax 3 without Django
