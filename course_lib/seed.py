@@ -35,7 +35,8 @@ def course_seed() -> int:
     try:
         return int(raw)
     except ValueError:
-        raise ValueError(f"COURSE_SEED={raw!r} is not an integer: set it to e.g. 0, 1 or 2, or unset it.") from None
+        raise ValueError(f"COURSE_SEED={raw!r} is not an integer: set it to e.g. 0, 1 or 2, "
+                         "or unset it.") from None
 
 
 def seed_everything(seed: int | None = None, deterministic: bool = True) -> torch.Generator:
