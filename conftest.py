@@ -76,7 +76,11 @@ class _Run:
             print(f"\n{self.path.name}: no fingerprint ({exc!r}); its outputs are not kept")
             return
         # An earlier copy under the same fingerprint must not outlive a failure of this run.
-        executed_path(data_dir() / "executed", self.path.stem, self.fingerprint).unlink(missing_ok=True)
+        try:
+            executed_path(data_dir() / "executed", self.path.stem, self.fingerprint).unlink(missing_ok=True)
+        except OSError as exc:
+            print(f"\n{self.path.name}: {exc}; its outputs are not kept")
+            self.fingerprint = None
 
     def finish(self, seconds: float) -> Path | None:
         """Write the executed notebook if every code cell ran and passed; return where."""
@@ -212,7 +216,10 @@ def pytest_runtest_logfinish(nodeid, location):
         from course_lib.report import save_times
 
         save_times({key: _TIMES[key]})  # now, not at the end: the site test of this session shows it
-        run.finish(_TIMES[key])
+        try:
+            run.finish(_TIMES[key])
+        except Exception as exc:  # noqa: BLE001 - never fail the session for its bookkeeping
+            print(f"\n{run.path.name}: executed copy not kept ({exc!r})")
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -245,7 +252,7 @@ SLOW_TESTS = (
 
 def pytest_addoption(parser):
     parser.addoption("--quick", action="store_true",
-                     help="leave the slow integration tests (conftest.SLOW_TESTS) to `make test` (make check)")
+                     help="leave the slow integration tests (conftest.SLOW_TESTS) to `make test`")
 
 
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: the last cell of a notebook is the last to run

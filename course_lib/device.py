@@ -136,8 +136,7 @@ def _missing_fakegpu() -> str:
     """What this torch lacks for course_lib.fakegpu ('' when nothing)."""
     from . import fakegpu
 
-    probe = getattr(fakegpu, "missing_requirements", None)
-    return "; ".join(probe()) if probe is not None else ""
+    return "; ".join(fakegpu.missing_requirements())
 
 
 def supports(feature: str, device: torch.device | str | None = None, *,

@@ -91,7 +91,8 @@ EOF
 install_s=$((SECONDS - started))
 
 # -- The tests ----------------------------------------------------------------------------------------------
-DATA="$(pwd)/${FLOOR_DATA:-data/floor-run}"
+DATA="${FLOOR_DATA:-data/floor-run}"
+[[ "$DATA" == /* ]] || DATA="$(pwd)/$DATA"  # absolute: the notebooks run in notebooks/
 mkdir -p "$DATA"
 export COURSE_DATA_DIR="$DATA" COURSE_FAST=1
 started=$SECONDS

@@ -167,3 +167,40 @@ def test_only_the_newest_checkpoints_are_kept(tmp_path):
         save_step_checkpoint(tmp_path, step, keep=2, model=torch.nn.Linear(1, 1))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "step_00000004.pt", "step_00000004.pt.sha256", "step_00000005.pt", "step_00000005.pt.sha256"]
+
+
+def test_rng_states_round_trip_with_dtypes_every_supported_torch_can_write(tmp_path):
+    """torch 2.4 cannot torch.save a uint32 tensor (NumPy's MT19937 key): the checkpoint must hold none,
+    and a file from before that fix (uint32 key) must still restore NumPy's state."""
+    import random
+
+    import numpy as np
+
+    from course_lib.checkpoint import rng_state, set_rng_state
+
+    random.seed(1), np.random.seed(2), torch.manual_seed(3)
+    save_checkpoint(tmp_path / "c.pt", model=torch.nn.Linear(1, 1))
+    want = (random.random(), np.random.rand(), torch.rand(1).item())
+    state = load_checkpoint(tmp_path / "c.pt")["rng"]
+
+    def dtypes(value):
+        if isinstance(value, torch.Tensor):
+            yield value.dtype
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                yield from dtypes(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from dtypes(item)
+
+    unsigned = {getattr(torch, n) for n in ("uint16", "uint32", "uint64") if hasattr(torch, n)}
+    assert not unsigned & set(dtypes(state)), "torch 2.4's torch.save cannot write these dtypes"
+    set_rng_state(state)
+    assert (random.random(), np.random.rand(), torch.rand(1).item()) == want
+    old = rng_state()  # the old format: the key as a uint32 tensor (readable where torch has uint32)
+    name, keys, *rest = old["numpy"]
+    if hasattr(torch, "uint32"):
+        old["numpy"] = (name, torch.from_numpy(keys.numpy().astype(np.uint32)), *rest)
+    again = (random.random(), np.random.rand())
+    set_rng_state(old)
+    assert (random.random(), np.random.rand()) == again

@@ -40,3 +40,10 @@ def test_single_process_run_saves_its_device_and_losses(tmp_path, monkeypatch):
     assert summary["world_size"] == 1 and summary["device"] == "cpu" and len(summary["losses"]) == 2
     saved = load_checkpoint(out)
     assert saved["extra"]["device"] == "cpu" and saved["epoch"] == 2
+
+
+def test_fsdp_on_a_torch_too_old_for_it_says_which_it_needs(monkeypatch, capsys):
+    monkeypatch.setattr(torch, "__version__", "2.8.0")
+    with pytest.raises(SystemExit, match="--fsdp cannot run on torch 2.8.0"):
+        ddp_train.train(ddp_train.parse_args(["--fsdp", "--device", "cpu"]))
+    assert "fsdp2 needs torch 2.9 or newer (this is torch 2.8.0)" in capsys.readouterr().out

@@ -23,6 +23,10 @@ import torch
 
 from course_lib import fakegpu
 
+if fakegpu.missing_requirements():  # an older torch (the floor lane): device.supports("fakegpu") is False
+    pytest.skip(f"course_lib.fakegpu needs what torch {torch.__version__} lacks: "
+                + "; ".join(fakegpu.missing_requirements()), allow_module_level=True)
+
 ROOT = Path(__file__).resolve().parents[1]
 CASES = Path(__file__).with_name("fakegpu_cases.py")
 #: Starts the child: enable the device before anything else (before any backward pass), then pytest.
