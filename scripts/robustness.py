@@ -129,7 +129,8 @@ def run(name: str, full: bool, only: set[str] | None) -> int:
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"notebooks": {}}
     meta.update(variation=name, mode="full" if full else "fast", env=changes, **probe(env))
     for nb in (p.name[:2] for p in paths):
-        meta["notebooks"][nb] = {"passed": outcomes.get(nb, False), "commit": commit(), "when": time.time()}
+        meta["notebooks"][nb] = {"passed": outcomes.get(nb, False), "commit": commit(), "started": start,
+                                 "when": time.time()}
     meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True))
     failed = sorted(nb for nb in (p.name[:2] for p in paths) if not outcomes.get(nb, False))
     print(f"robustness: {name} took {seconds:.0f} s; "
@@ -138,8 +139,12 @@ def run(name: str, full: bool, only: set[str] | None) -> int:
     return rc
 
 
-def latest_results(folder: Path, full: bool) -> dict[tuple[str, str], dict]:
-    """(notebook, metric) -> the newest result row of that mode in the folder's results.jsonl."""
+def latest_results(folder: Path, full: bool, started: dict[str, float] | None = None
+                   ) -> dict[tuple[str, str], dict]:
+    """(notebook, metric) -> the newest result row of that mode in the folder's results.jsonl.
+
+    ``started``: notebook -> when its latest run began; a metric that run no longer records (an older
+    row) is left out, so a headline dropped from a notebook does not linger in the report."""
     rows: dict[tuple[str, str], dict] = {}
     path = folder / "results.jsonl"
     if not path.exists():
@@ -148,6 +153,8 @@ def latest_results(folder: Path, full: bool) -> dict[tuple[str, str], dict]:
         if not line.strip():
             continue
         row = json.loads(line)
+        if started and row["timestamp"] < started.get(row["notebook"], 0.0):
+            continue
         if bool(row.get("fast", True)) == (not full):
             key = (row["notebook"], row["metric"])
             if key not in rows or row["timestamp"] >= rows[key]["timestamp"]:
@@ -170,7 +177,9 @@ def mode_section(full: bool) -> list[str]:
     if not names:
         return [f"## {mode.capitalize()} mode", "", "No run yet.", ""]
     metas = {n: json.loads((run_dir(n, full) / "runs.json").read_text()) for n in names}
-    results = {n: latest_results(run_dir(n, full), full) for n in names}
+    results = {n: latest_results(run_dir(n, full), full,
+                                 {nb: info.get("started", 0.0) for nb, info in metas[n]["notebooks"].items()})
+               for n in names}
     lines = [f"## {mode.capitalize()} mode", "", "| run | what it changes | torch | CPU kernels | threads |",
              "|---|---|---|---|---|"]
     for n in names:
