@@ -58,7 +58,10 @@ i18n-status: install
 # outputs, in $(RUN_DATA)/executed under its fingerprint (course_lib.fingerprint), and the site test
 # renders those instead of executing again. Then the course report.
 RUFF_PATHS := course_lib tests benchmarks scripts conftest.py
-UNIT_PATHS := course_lib tests --ignore=tests/test_site.py
+# The unit tests run on UNIT_WORKERS processes (pytest-xdist; 0: in this process): measured faster on a
+# 2-core machine with 2 (466 s vs 571 s). The notebooks never do: they depend on each other's models.
+UNIT_WORKERS ?= 2
+UNIT_ARGS := -n $(UNIT_WORKERS) course_lib tests --ignore=tests/test_site.py
 # $(call phase,NAME,COMMAND[,ON_FAILURE]): run COMMAND (no commas in it), print "[phase] NAME: N s" and
 # fail as it failed; with ON_FAILURE, run that instead of failing (the next phases still run).
 phase = @start=$$(date +%s); $(2); rc=$$?; \
@@ -71,25 +74,26 @@ UNIT_FAILED = $(RUN_DATA)/unit-tests.failed
 test: install
 	$(call phase,ruff,$(BIN)/ruff check $(RUFF_PATHS))
 	@rm -f $(UNIT_FAILED)
-	$(call phase,unit tests,COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest $(UNIT_PATHS),mkdir -p $(RUN_DATA) && touch $(UNIT_FAILED))
+	$(call phase,unit tests,COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest $(UNIT_ARGS),mkdir -p $(RUN_DATA) && touch $(UNIT_FAILED))
 	$(call phase,notebooks + site,COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest notebooks tests/test_site.py)
 	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m course_lib report
 	@if [ -e $(UNIT_FAILED) ]; then rm -f $(UNIT_FAILED); echo "make test: the unit tests failed (see above)"; exit 1; fi
 
 # The unit tests and doctests alone (no notebook, no site build).
 unit: install
-	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m pytest $(UNIT_PATHS)
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python -m pytest $(UNIT_ARGS)
 
 # Before a commit: ruff, the unit tests and doctests, and only the notebooks your change can affect —
 # those changed versus BASE (committed or not, untracked included) and those importing a changed
 # course_lib module, directly or through other modules (`python -m course_lib.fingerprint affected`
 # prints which and why; a change to course_lib/__init__.py, config.py, device.py, conftest.py or
-# pyproject.toml means all of them). It leaves the slow integration tests (torchrun jobs, the wheel in a
-# fresh venv, ...: conftest.SLOW_TESTS) and the site build to `make test`.
+# pyproject.toml means all of them). It leaves the slowest tests (torchrun jobs, the wheel in a fresh
+# venv, the recipes, ...: conftest.SLOW_TESTS; QUICK=0 runs them too) and the site build to `make test`.
 BASE ?= main
+QUICK ?= 1
 check: install
 	$(call phase,ruff,$(BIN)/ruff check $(RUFF_PATHS))
-	$(call phase,unit tests,COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest -q --quick $(UNIT_PATHS))
+	$(call phase,unit tests,COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest -q $(if $(filter 1,$(QUICK)),--quick) $(UNIT_ARGS))
 	@nbs=$$($(BIN)/python -m course_lib.fingerprint affected --base $(BASE)) || exit 1; \
 	if [ -z "$$nbs" ]; then echo "No notebook to run."; exit 0; fi; \
 	start=$$(date +%s); COURSE_DATA_DIR=$(RUN_DATA) COURSE_FAST=$(FAST) $(BIN)/python -m pytest -q $$nbs; rc=$$?; \

@@ -196,9 +196,12 @@ def pytest_runtest_logstart(nodeid, location):
     _PHASES.setdefault(_phase(nodeid), [now, now])
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_terminal_summary(terminalreporter, config):
     """One line per phase of a session that has several (unit tests, notebooks, site): .ci/run
-    tabulates them (a session of one phase is timed as a whole by the Makefile)."""
+    tabulates them (a session of one phase is timed as a whole by the Makefile). With ``--quick``, what
+    was left out."""
+    if config.getoption("--quick"):
+        terminalreporter.write_line("--quick: left to `make test`: " + ", ".join(SLOW_TESTS))
     if len(_PHASES) < 2:
         return
     for name, (start, end) in _PHASES.items():
@@ -234,11 +237,15 @@ def pytest_sessionfinish(session, exitstatus):
           + f"\n  total: {sum(_TIMES.values()):.1f} s")
 
 
-#: The slow integration tests that `make check` (pytest --quick) leaves to `make test` and CI: each takes
-#: from 20 s to over a minute on a 2-core machine (torchrun jobs, a wheel in a fresh venv, notebooks run
-#: by the tests themselves, real Sphinx builds, JupyterLab started by `make lab`). Node id prefixes.
+#: The slow tests that `make check` (pytest --quick) leaves to `make test` and CI: each takes from 15 s to
+#: over a minute on a 2-core machine (torchrun jobs, a wheel in a fresh venv, notebooks run by the tests
+#: themselves, real Sphinx builds, JupyterLab started by `make lab`, the recipes' processes, rebuilding
+#: the MNIST cache). Node id prefixes.
 SLOW_TESTS = (
     "tests/test_distributed.py",
+    "tests/test_ddp_train.py::test_single_process_run",
+    "tests/test_recipes.py::test_recipe_runs",
+    "tests/test_data_sources.py::test_mnist5k_cache_is_exact_and_rebuilt_when_damaged",
     "tests/test_standalone.py::test_a_notebook_runs_alone",
     "tests/test_i18n.py::test_a_translated_notebook_executes_end_to_end",
     "tests/test_i18n.py::test_translate_command",
@@ -270,8 +277,6 @@ def pytest_collection_modifyitems(config, items):
         if slow:
             items[:] = [item for item in items if not item.nodeid.startswith(SLOW_TESTS)]
             config.hook.pytest_deselected(items=slow)
-            print(f"\n--quick: {len(slow)} slow integration tests left to `make test` "
-                  f"({', '.join(sorted({i.nodeid.split('::')[0] for i in slow}))})")
     for item in items:
         if _is_cell(item):
             item.output_timeout = 60

@@ -402,8 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     changed = changed_files(args.base)
     notebooks = sorted(args.notebooks.glob("[0-9][0-9]_*.ipynb"))
     picked = affected_notebooks(changed, notebooks)
-    print(f"{len(changed)} files differ from {args.base}; {len(picked)} of {len(notebooks)} notebooks "
-          "to run:", file=sys.stderr)
+    print(f"{len(changed)} file(s) differ from {args.base}; {len(picked)} of {len(notebooks)} notebooks "
+          "to run" + (":" if picked else "."), file=sys.stderr)
     for nb, why in picked.items():
         print(f"  {nb.name}: {why}", file=sys.stderr)
     root = PACKAGE_DIR.parent

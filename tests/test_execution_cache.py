@@ -220,7 +220,8 @@ def test_nbval_keeps_passed_notebooks_with_outputs_and_never_a_failed_one(tmp_pa
                     "print('after the failure')")
     data = tmp_path / "data"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "PYTEST_"))}
-    env.update(COURSE_DATA_DIR=str(data), COURSE_FAST="1", MPLBACKEND="Agg", PYTHONPATH=str(frozen.parent))
+    path = os.pathsep.join([str(frozen.parent), *filter(None, [os.environ.get("PYTHONPATH")])])
+    env.update(COURSE_DATA_DIR=str(data), COURSE_FAST="1", MPLBACKEND="Agg", PYTHONPATH=path)
     context = fp.run_context(env)
     # a copy of the failing notebook from an earlier run with the same fingerprint must not survive
     earlier = _executed_copy(data / "executed", bad, context)
