@@ -580,8 +580,8 @@ def _restore_storage(storage: Any, location: str) -> Any:
 def missing_requirements() -> list[str]:
     """The PyTorch extension points :func:`enable` needs and this torch lacks (empty: all there).
 
-    >>> missing_requirements()
-    []
+    >>> isinstance(missing_requirements(), list)   # [] on torch >= 2.9; the floor (2.4) lacks three
+    True
     """
     from torch.utils import backend_registration
 

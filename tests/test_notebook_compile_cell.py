@@ -45,9 +45,17 @@ def run_cell(monkeypatch, error: BaseException | None, *, platform_ok: bool = Tr
     return "\n".join(printed)
 
 
+def compiler_failed(inner: BaseException) -> BaseException:
+    """Dynamo's wrapper around a backend's error (torch 2.4 takes two arguments, newer releases three)."""
+    try:
+        return torch._dynamo.exc.BackendCompilerFailed(lambda: None, inner, None)
+    except TypeError:
+        return torch._dynamo.exc.BackendCompilerFailed(lambda: None, inner)
+
+
 def toolchain_errors() -> list[BaseException]:
     missing = torch._inductor.exc.InvalidCxxCompiler()
-    return [missing, torch._dynamo.exc.BackendCompilerFailed(lambda: None, missing, None)]
+    return [missing, compiler_failed(missing)]
 
 
 def test_a_working_compile_is_timed_and_checked(monkeypatch):
@@ -69,6 +77,6 @@ def test_an_unsupported_platform_is_skipped(monkeypatch):
 def test_any_other_error_stops_the_cell(monkeypatch):
     with pytest.raises(TypeError, match="a real bug"):
         run_cell(monkeypatch, TypeError("a real bug"))
-    wrapped = torch._dynamo.exc.BackendCompilerFailed(lambda: None, ValueError("bad graph"), None)
+    wrapped = compiler_failed(ValueError("bad graph"))
     with pytest.raises(torch._dynamo.exc.BackendCompilerFailed, match="bad graph"):
         run_cell(monkeypatch, wrapped)
