@@ -49,15 +49,7 @@ fi
 
 # -- The venv ------------------------------------------------------------------------------------------
 VENV="${VENV:-.venv-floor}"
-if [[ -z "${PYTHON:-}" ]]; then
-    PYTHON=python3
-    for candidate in python3.12 python3.11 python3.10; do
-        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c "" >/dev/null 2>&1; then
-            PYTHON="$candidate"
-            break
-        fi
-    done
-fi
+source scripts/pick_python.sh
 started=$SECONDS
 stamp="$VENV/.floor-installed"
 want="$TORCH_PIN $VISION_PIN ${TORCH_INDEX_URL:-pypi} $(cksum < pyproject.toml)"

@@ -22,15 +22,7 @@ PINS=("torch==2.3.1" "torchvision==0.18.1" "torchtext==0.18.0" "numpy<2")
 LIGHT_DEPS=("scikit-learn" "pytest")
 
 VENV="${VENV:-.venv-torchtext}"
-if [[ -z "${PYTHON:-}" ]]; then
-    PYTHON=python3
-    for candidate in python3.12 python3.11 python3.10; do
-        if command -v "$candidate" >/dev/null 2>&1 && "$candidate" -c "" >/dev/null 2>&1; then
-            PYTHON="$candidate"
-            break
-        fi
-    done
-fi
+source scripts/pick_python.sh
 
 if [[ ! -x "$VENV/bin/python" ]]; then
     echo "==> creating $VENV with $PYTHON"
