@@ -96,8 +96,6 @@ def is_fake(device: torch.device | str | None = None) -> bool:
 FAKE_LIMITS = {
     "pin_memory": "DataLoader(pin_memory=True) needs page-locked host memory, which only a real "
                   "accelerator provides (on CUDA it speeds up host-to-GPU copies)",
-    "amp": "torch.autocast/GradScaler need a real CUDA (or MPS/CPU) backend; on CUDA use float16 "
-           "with a GradScaler, on recent GPUs bfloat16",
     "device_generator": "torch.Generator(device=...) needs a real device; on CUDA a generator must "
                         "be on the same device as the tensor it fills",
     "multi_device": "NCCL and several devices need real GPUs; the simulated device is one device",
@@ -146,7 +144,7 @@ def supports(feature: str, device: torch.device | str | None = None, *,
     Two kinds of feature:
 
     * what the simulated accelerator (``COURSE_DEVICE=fakegpu``) cannot run on ``device`` (default
-      :func:`get_device`): ``pin_memory``, ``amp``, ``device_generator``, ``multi_device``. On real
+      :func:`get_device`): ``pin_memory``, ``device_generator``, ``multi_device``. On real
       devices and on the CPU they are supported (the notebook's own checks still apply);
     * what needs a newer PyTorch than the course's floor: ``fsdp2`` (torch 2.9), judged on
       ``torch_version`` (default: the running torch), and ``fakegpu`` (the extension points it is built

@@ -108,6 +108,19 @@ def variation_env(name: str, full: bool, data: Path, base: dict[str, str]) -> di
     return env
 
 
+def same_as_default(name: str, env: dict[str, str], default_env: dict[str, str]) -> str:
+    """Why a variation changes nothing on this machine ('' when it does change something).
+
+    ``ATEN_CPU_CAPABILITY=avx2`` on a CPU whose best kernels are AVX2 selects the kernels the default run
+    uses already: the two runs are the same computation."""
+    if "ATEN_CPU_CAPABILITY" not in VARIATIONS[name][0]:
+        return ""
+    mine, default = probe(env), probe(default_env)
+    if mine == default:
+        return f"this CPU's best kernel path is {default['cpu_capability']} already"
+    return ""
+
+
 def run(name: str, full: bool, only: set[str] | None) -> int:
     """Run the notebooks under one variation; merge the outcome into the variation's ``runs.json``."""
     changes, _ = VARIATIONS[name]
@@ -115,6 +128,14 @@ def run(name: str, full: bool, only: set[str] | None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     env = variation_env(name, full, out, os.environ)
     paths = notebooks(only)
+    same = same_as_default(name, env, variation_env("default", full, out, os.environ))
+    if same:
+        # Running it would repeat the default run bit for bit: say so instead of pretending to a variation.
+        (out / "runs.json").write_text(json.dumps({"variation": name, "mode": "full" if full else "fast",
+                                                   "env": changes, "same_as": "default", "why": same,
+                                                   **probe(env), "notebooks": {}}, indent=1, sort_keys=True))
+        print(f"robustness: {name} is the default run on this machine ({same}); not run", flush=True)
+        return 0
     junit = out / "junit.xml"
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", f"--junitxml={junit}",
            "-o", "junit_family=xunit1", *map(str, paths)]
@@ -185,7 +206,9 @@ def mode_section(full: bool) -> list[str]:
     for n in names:
         m = metas[n]
         changes = ", ".join(f"`{k}={v}`" for k, v in m["env"].items()) or "nothing"
-        lines.append(f"| {n} | {changes}: {VARIATIONS[n][1]} | {m['torch']} | {m['cpu_capability']} "
+        same = (f" — **the default run on this machine** ({m['why']}), not run twice"
+                if m.get("same_as") else "")
+        lines.append(f"| {n} | {changes}: {VARIATIONS[n][1]}{same} | {m['torch']} | {m['cpu_capability']} "
                      f"| {m['threads']} |")
     lines += ["", "### Headlines", "",
               "Margin: how far the worst run stayed on the good side of the target (negative = missed); "
@@ -200,10 +223,10 @@ def mode_section(full: bool) -> list[str]:
         worst = min(rows, key=lambda n: margin(rows[n]))
         target = rows[worst]["target"]
         sign = "≥" if rows[worst]["higher_is_better"] else "≤"
-        rel = margin(rows[worst]) / abs(target) if target else float("nan")
+        rel = f"{margin(rows[worst]) / abs(target):+.0%}" if target else "—"
         lines.append(f"| {key[0]} | {key[1]} | {sign} {fmt(target)} | {len(rows)} | {fmt(min(values))} "
                      f"| {fmt(statistics.median(values))} | {fmt(max(values))} | {fmt(margin(rows[worst]))} "
-                     f"| {rel:+.0%} | {worst} |")
+                     f"| {rel} | {worst} |")
     nbs = sorted({nb for m in metas.values() for nb in m["notebooks"]})
     lines += ["", "### Notebooks: which runs passed", "",
               "Every cell of the notebook, asserts included. `—`: not run in this variation.", "",
@@ -211,8 +234,10 @@ def mode_section(full: bool) -> list[str]:
     for nb in nbs:
         cells = []
         for n in names:
-            info = metas[n]["notebooks"].get(nb)
-            cells.append("—" if info is None else ("pass" if info["passed"] else "**FAIL**"))
+            source = metas.get(metas[n].get("same_as", ""), metas[n]) if metas[n].get("same_as") else metas[n]
+            info = source["notebooks"].get(nb)
+            mark = " (= default)" if metas[n].get("same_as") and info is not None else ""
+            cells.append("—" if info is None else ("pass" if info["passed"] else "**FAIL**") + mark)
         lines.append(f"| {nb} | " + " | ".join(cells) + " |")
     commits = sorted({info["commit"] for m in metas.values() for info in m["notebooks"].values()})
     lines += ["", f"Commits these runs executed: {', '.join(f'`{c}`' for c in commits)}.", ""]

@@ -77,3 +77,29 @@ def test_report_gives_spread_worst_run_and_failures(tmp_path, monkeypatch):
     table = next(line for line in text.splitlines() if line.startswith("| 10 |") and "pass" in line)
     assert table.count("pass") == 2 and "**FAIL**" in table
     assert "Full mode" in text and "No run yet." in text
+
+
+def test_a_kernel_path_this_cpu_uses_already_is_not_run_twice(tmp_path, monkeypatch):
+    """On an AVX2 machine ``ATEN_CPU_CAPABILITY=avx2`` is the default run: recorded as that, not rerun."""
+    kernels = {"avx2": "AVX2", "default": "DEFAULT"}
+    monkeypatch.setattr(robustness, "probe", lambda env: {
+        "torch": "2.x", "threads": 2, "cpu_capability": kernels.get(env.get("ATEN_CPU_CAPABILITY"), "AVX2")})
+    env = robustness.variation_env
+    assert robustness.same_as_default("isa-avx2", env("isa-avx2", False, tmp_path, {}),
+                                      env("default", False, tmp_path, {})) == \
+        "this CPU's best kernel path is AVX2 already"
+    assert robustness.same_as_default("isa-default", env("isa-default", False, tmp_path, {}),
+                                      env("default", False, tmp_path, {})) == ""
+    assert robustness.same_as_default("seed1", env("seed1", False, tmp_path, {}),
+                                      env("default", False, tmp_path, {})) == ""
+
+    monkeypatch.setattr(robustness, "BASE", tmp_path)
+    monkeypatch.setattr(robustness.subprocess, "run", lambda *a, **k: pytest.fail("nothing may run"))
+    assert robustness.run("isa-avx2", False, None) == 0
+    _fake_run(tmp_path, "default", [("08", "test_accuracy", 0.985, 0.98, True)], {"08": True})
+    text = robustness.report()
+    assert "**the default run on this machine** (this CPU's best kernel path is AVX2 already)" in text
+    row = next(line for line in text.splitlines() if line.startswith("| 08 |") and "pass" in line)
+    assert row.split("|")[2:4] == [" pass ", " pass (= default) "]
+    headline = next(line for line in text.splitlines() if "test_accuracy" in line)
+    assert headline.split("|")[4].strip() == "1"  # one run, not two copies of it
