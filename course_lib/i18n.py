@@ -30,6 +30,8 @@ from pathlib import Path
 import nbformat
 import polib
 
+from .report import parse_runtime_header, runtime_header
+
 LANGUAGES = {"zh_CN": "简体中文", "zh_TW": "繁體中文"}
 SOURCE_LANGUAGE = "zh_CN"  # the language translated by hand; the others are generated from it
 FUZZY_CUTOFF = 0.5  # an edited paragraph keeps its old translation (marked stale) above this similarity
@@ -78,6 +80,8 @@ def is_translatable(block: str) -> bool:
     """A block with prose in it: not a bare code fence, display formula, image, HTML tag or rule."""
     stripped = block.strip()
     if not stripped or _FENCE.match(stripped) and stripped.rstrip().endswith(("```", "~~~")):
+        return False
+    if parse_runtime_header(stripped):  # generated from the report, rendered in each language instead
         return False
     if stripped.startswith("$$") and stripped.endswith("$$"):
         return False
@@ -312,6 +316,10 @@ def translate_notebook(notebook: str | Path, po_path: str | Path, lang: str):
     for cell in _markdown_cells(out):
         blocks = split_blocks(cell.source)
         for i, block in enumerate(blocks):
+            durations = parse_runtime_header(block)
+            if durations:
+                blocks[i] = runtime_header(*durations, lang=lang)
+                continue
             if _SEP.fullmatch(block) or not is_translatable(block):
                 continue
             if (cell.id, block) in table:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -173,3 +174,69 @@ def format_table(results: list[Result] | None = None, times: dict[str, float] | 
     if times:
         lines.append(f"\nTotal notebook time: {total:.0f} s over {len(times)} notebooks.")
     return "\n".join(lines)
+
+
+# -- the runtime line at the top of every notebook -------------------------------------------------------
+# Written by `make readme` (scripts/update_readme.py) from the README's syllabus table, which the course
+# report fills: never by hand. Translations render it again from its numbers (course_lib.i18n), so a new
+# measurement needs no new translation.
+
+RUNTIME_PREFIX = "**Measured runtime**"
+_RUNTIME_EN = ("**Measured runtime** on a 2-core CPU: {fast} in fast mode (`COURSE_FAST=1`), {full} in "
+               "full mode (the README's syllabus table, from the course report; machines differ about 2× "
+               "either way).")
+_RUNTIME_ZH = ("**实测运行时间**（2 核 CPU）：快速模式（`COURSE_FAST=1`）{fast}，完整模式 {full}"
+               "（数据来自 README 的课程表，由课程报告生成；不同机器之间大约相差 2 倍）。")
+_DURATION = r"\d+(?:\.\d)? (?:s|min)|not measured"
+_RUNTIME_RE = re.compile(re.escape(_RUNTIME_EN).replace(r"\{fast\}", f"(?P<fast>{_DURATION})")
+                         .replace(r"\{full\}", f"(?P<full>{_DURATION})"))
+
+
+def format_duration(seconds: float | None) -> str:
+    """A notebook's wall time as the runtime line shows it.
+
+    >>> format_duration(24.8), format_duration(136.0), format_duration(None)
+    ('25 s', '2.3 min', 'not measured')
+    """
+    if seconds is None:
+        return "not measured"
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.1f} min"
+
+
+def runtime_header(fast: str, full: str, lang: str = "en") -> str:
+    """The runtime line of a notebook, from two durations as :func:`format_duration` writes them.
+
+    >>> runtime_header("25 s", "2.3 min")[:62]
+    '**Measured runtime** on a 2-core CPU: 25 s in fast mode (`COUR'
+    >>> runtime_header("25 s", "2.3 min", "zh_CN")[:45]
+    '**实测运行时间**（2 核 CPU）：快速模式（`COURSE_FAST=1`）25 秒'
+    """
+    if lang == "en":
+        return _RUNTIME_EN.format(fast=fast, full=full)
+    if lang not in ("zh_CN", "zh_TW"):
+        raise ValueError(f"no runtime line for language {lang!r}")
+
+    def zh(duration: str) -> str:
+        if duration == "not measured":
+            return "尚未测量"
+        number, unit = duration.split()
+        return f"{number} {'秒' if unit == 's' else '分钟'}"
+
+    text = _RUNTIME_ZH.format(fast=zh(fast), full=zh(full))
+    if lang == "zh_TW":
+        from .i18n import to_traditional
+
+        text = to_traditional(text)
+    return text
+
+
+def parse_runtime_header(block: str) -> tuple[str, str] | None:
+    """``(fast, full)`` durations of a runtime line, or None when ``block`` is not one.
+
+    >>> parse_runtime_header(runtime_header("25 s", "not measured"))
+    ('25 s', 'not measured')
+    >>> parse_runtime_header("**Expected runtime:** about a minute.") is None
+    True
+    """
+    found = _RUNTIME_RE.fullmatch(block.strip())
+    return (found["fast"], found["full"]) if found else None
