@@ -97,10 +97,17 @@ def package_digest(package_dir: Path = PACKAGE_DIR) -> str:
 
 @functools.lru_cache(maxsize=1)
 def distributions_digest() -> str:
-    """A hash of the installed distributions (``name==version``, sorted); read once per process."""
+    """A hash of the installed distributions (``name==version``, sorted); read once per process.
+
+    Only the interpreter's own site-packages count, not ``sys.path``: a test that adds a folder to
+    ``sys.path``, or the current folder holding ``course_lib.egg-info``, must not make the test process
+    and the notebook kernels it starts disagree about what is installed."""
+    import sysconfig
     from importlib import metadata
 
-    names = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}" for d in metadata.distributions()})
+    paths = sorted({sysconfig.get_paths()[key] for key in ("purelib", "platlib")})
+    names = sorted({f"{(d.metadata['Name'] or '').lower()}=={d.version}"
+                    for d in metadata.distributions(path=paths)})
     return _sha("\n".join(names).encode())
 
 

@@ -283,3 +283,19 @@ def test_make_check_picks_changed_notebooks_and_those_importing_changed_code(tmp
     (repo / "a.txt").write_text("changed")
     (repo / "new.txt").write_text("untracked")
     assert fp.changed_files("main", repo) == ["a.txt", "c.txt", "new.txt"]
+
+
+def test_packages_digest_ignores_folders_added_to_sys_path(tmp_path, monkeypatch):
+    """A test (or the current folder) that puts a ``*.dist-info`` on sys.path must not change the packages
+    the fingerprint sees: the notebook kernels never see that folder, and the two would disagree."""
+    info = tmp_path / "planted-9.9.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: planted\nVersion: 9.9\n")
+    fp.distributions_digest.cache_clear()
+    before = fp.distributions_digest()
+    monkeypatch.syspath_prepend(str(tmp_path))
+    fp.distributions_digest.cache_clear()
+    from importlib import metadata
+    assert any(d.metadata["Name"] == "planted" for d in metadata.distributions())  # sys.path sees it ...
+    assert fp.distributions_digest() == before  # ... the fingerprint does not
+    fp.distributions_digest.cache_clear()
