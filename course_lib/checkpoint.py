@@ -60,7 +60,13 @@ def safe_load(path: str | os.PathLike, map_location: Any = "cpu") -> Any:
 
 
 def rng_state(generator: torch.Generator | None = None) -> dict[str, Any]:
-    """Capture the Python, NumPy and torch RNG states (plus a DataLoader generator's)."""
+    """Capture the Python, NumPy and torch RNG states: the CPU's, every CUDA device's, Apple MPS's (plus a
+    DataLoader generator's). A resumed run on a GPU draws the same dropout masks only if the device's
+    generator is restored too.
+
+    >>> sorted(rng_state())[:3]
+    ['numpy', 'python', 'torch']
+    """
     np_state = np.random.get_state()
     state: dict[str, Any] = {
         "python": random.getstate(),
@@ -71,6 +77,8 @@ def rng_state(generator: torch.Generator | None = None) -> dict[str, Any]:
     }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
+    if torch.backends.mps.is_available():
+        state["mps"] = torch.mps.get_rng_state()
     if generator is not None:
         state["generator"] = generator.get_state()
     return state
@@ -85,6 +93,8 @@ def set_rng_state(state: dict[str, Any], generator: torch.Generator | None = Non
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
+    if "mps" in state and torch.backends.mps.is_available():
+        torch.mps.set_rng_state(state["mps"])
     if generator is not None and "generator" in state:
         generator.set_state(state["generator"])
 

@@ -204,3 +204,20 @@ def test_rng_states_round_trip_with_dtypes_every_supported_torch_can_write(tmp_p
     again = (random.random(), np.random.rand())
     set_rng_state(old)
     assert (random.random(), np.random.rand()) == again
+
+
+def test_rng_state_captures_and_restores_the_mps_generator(monkeypatch):
+    """On a Mac the MPS generator draws the dropout masks: a resume that skipped it would differ."""
+    import torch
+
+    from course_lib.checkpoint import rng_state, set_rng_state
+
+    mps = {"state": torch.tensor([1, 2, 3], dtype=torch.uint8)}
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
+    monkeypatch.setattr(torch.mps, "get_rng_state", lambda *a: mps["state"].clone())
+    monkeypatch.setattr(torch.mps, "set_rng_state", lambda s, *a: mps.update(state=s.clone()))
+    saved = rng_state()
+    assert torch.equal(saved["mps"], torch.tensor([1, 2, 3], dtype=torch.uint8))
+    mps["state"] = torch.tensor([9, 9, 9], dtype=torch.uint8)  # the generator moves on
+    set_rng_state(saved)
+    assert torch.equal(mps["state"], torch.tensor([1, 2, 3], dtype=torch.uint8))
