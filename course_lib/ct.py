@@ -40,9 +40,10 @@ import numpy as np
 from .config import cache_dir
 from .files import atomic_open
 
-#: Approximate HU of the tissues in the phantom.
+#: Approximate HU of the tissues in the phantom. "spongy_bone" is the cancellous bone inside a vertebra
+#: (its mineral puts it near 250 HU; the marrow fat alone would be about -100 to +50).
 HU = {"air": -1000.0, "lung": -820.0, "fat": -100.0, "soft_tissue": 40.0, "blood": 40.0,
-      "bone": 700.0, "marrow": 250.0}
+      "bone": 700.0, "spongy_bone": 250.0}
 
 #: Linear attenuation coefficient of water at ~70 keV (per mm); μ = μ_water · (1 + HU/1000).
 MU_WATER = 0.0193
@@ -186,7 +187,7 @@ def chest_phantom(rng: np.random.Generator, size: int = 64, nodule: bool = False
     lungs &= ~(heart | aorta)
     spine = _ellipse(yy, xx, 0.74 * b, 0.0, 0.11, 0.11)
     img[spine] = HU["bone"] + u(-100, 100)
-    img[_ellipse(yy, xx, 0.74 * b, 0.0, 0.07, 0.07)] = HU["marrow"] + u(-50, 50)
+    img[_ellipse(yy, xx, 0.74 * b, 0.0, 0.07, 0.07)] = HU["spongy_bone"] + u(-50, 50)
     img[_ellipse(yy, xx, 0.74 * b + 0.15, 0.0, 0.07, 0.025)] = HU["bone"]
     lungs &= ~spine
 
