@@ -21,6 +21,10 @@
 #                       optional: take torch/torchvision from PyTorch's CPU index, a much smaller
 #                       download than PyPI's CUDA build (about 2.5 GB with its nvidia-* packages)
 #   FLOOR_DATA=data/floor-run   the notebooks' and tests' data folder (models, caches, results)
+#   FLOOR_STEPS="install tests" what to do: .ci/run installs the venv ("install") while the main lane
+#                       runs, then runs the tests ("tests") beside the fakegpu lane
+#   FLOOR_WORKERS=2     pytest-xdist workers for the unit tests (0: in one process; .ci/run uses 0 and
+#                       OMP_NUM_THREADS=1 when the lane shares the machine with another)
 # Extra arguments go to both pytest runs (e.g. -x).
 set -euo pipefail
 
@@ -47,13 +51,23 @@ if [[ "${1:-}" == "--print-pins" ]]; then
     exit 0
 fi
 
+STEPS="${FLOOR_STEPS:-install tests}"
+for step in $STEPS; do
+    case "$step" in install|tests) ;; *) echo "floor_lane: FLOOR_STEPS: unknown step '$step' (install, tests)" >&2; exit 2 ;; esac
+done
+
 # -- The venv ------------------------------------------------------------------------------------------
 VENV="${VENV:-.venv-floor}"
 source scripts/pick_python.sh
 started=$SECONDS
 stamp="$VENV/.floor-installed"
 want="$TORCH_PIN $VISION_PIN ${TORCH_INDEX_URL:-pypi} $(cksum < pyproject.toml)"
-if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+if [[ " $STEPS " != *" install "* ]]; then
+    if [[ ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
+        echo "floor_lane: $VENV is not installed for $TORCH_PIN and this pyproject.toml: run FLOOR_STEPS=install first" >&2
+        exit 2
+    fi
+elif [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     echo "==> reusing $VENV ($TORCH_PIN $VISION_PIN, installed for this pyproject.toml)"
 else
     if [[ ! -x "$VENV/bin/python" ]]; then
@@ -81,6 +95,10 @@ if torch.__version__.split("+")[0] != want:
     sys.exit(f"floor_lane: the venv has torch {torch.__version__}, not {want}")
 EOF
 install_s=$((SECONDS - started))
+if [[ " $STEPS " != *" tests "* ]]; then
+    echo "==> floor lane: $TORCH_PIN $VISION_PIN installed in $VENV in ${install_s}s"
+    exit 0
+fi
 
 # -- The tests ----------------------------------------------------------------------------------------------
 DATA="${FLOOR_DATA:-data/floor-run}"
@@ -88,9 +106,10 @@ DATA="${FLOOR_DATA:-data/floor-run}"
 mkdir -p "$DATA"
 export COURSE_DATA_DIR="$DATA" COURSE_FAST=1
 started=$SECONDS
-echo "==> unit tests (course_lib, tests/ without test_site.py) on $TORCH_PIN"
+WORKERS="${FLOOR_WORKERS:-2}"
+echo "==> unit tests (course_lib, tests/ without test_site.py) on $TORCH_PIN, $WORKERS xdist workers"
 unit_status=0
-"$VENV/bin/python" -m pytest course_lib tests --ignore=tests/test_site.py "$@" || unit_status=$?
+"$VENV/bin/python" -m pytest -n "$WORKERS" course_lib tests --ignore=tests/test_site.py "$@" || unit_status=$?
 unit_s=$((SECONDS - started))
 started=$SECONDS
 echo "==> every notebook, fast mode, COURSE_DATA_DIR=$DATA"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -55,3 +56,23 @@ def test_the_lane_refuses_floors_that_do_not_pair(tmp_path):
     assert proc.returncode == 2 and "torch 2.5.1 pairs with 0.20.1" in proc.stderr
     (tmp_path / "pyproject.toml").write_text(deps("torch>=2.5.1", "torchvision>=0.20.1"))
     assert pins(tmp_path).stdout.split() == ["torch==2.5.1", "torchvision==0.20.1"]
+
+
+def test_ci_can_install_first_and_test_later(tmp_path):
+    """.ci/run installs the floor venv while the main lane runs (FLOOR_STEPS=install) and runs its tests
+    later (FLOOR_STEPS=tests): the tests step refuses a venv that was not installed for these pins."""
+    (tmp_path / "scripts").mkdir()
+    for name in ("floor_lane.sh", "pick_python.sh"):
+        shutil.copy(ROOT / "scripts" / name, tmp_path / "scripts" / name)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    env = {**os.environ, "VENV": str(tmp_path / "venv")}
+
+    def lane(steps: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["bash", str(tmp_path / "scripts" / "floor_lane.sh")], cwd=tmp_path,
+                              env={**env, "FLOOR_STEPS": steps}, capture_output=True, text=True, timeout=60)
+
+    bad = lane("install tset")
+    assert bad.returncode == 2 and "unknown step 'tset'" in bad.stderr
+    early = lane("tests")
+    assert early.returncode == 2 and "run FLOOR_STEPS=install first" in early.stderr
+    assert not (tmp_path / "venv").exists()  # refused before creating anything
