@@ -56,6 +56,21 @@ def is_placeholder(token: str) -> bool:
     return _IS_PLACEHOLDER.fullmatch(token) is not None
 
 
+def words_key(text: str) -> tuple[str, ...]:
+    """The words of a UI string — lowercased, without punctuation, ellipses, numbers or placeholders.
+
+    Two strings with the same key are one string as far as a train/test split is concerned: a model
+    that learned "Open…" has seen "Open" and "Open %1" (:func:`course_lib.data.load_en_fr` keeps one
+    string per key).
+
+    >>> words_key("Open…") == words_key("open") == words_key("Open %1") == ("open",)
+    True
+    >>> words_key("Shut Down Kernel"), words_key("Console %1")
+    (('shut', 'down', 'kernel'), ('console',))
+    """
+    return tuple(t for t in tokenize(text) if not is_placeholder(t) and any(ch.isalpha() for ch in t))
+
+
 def detokenize(tokens: list[str]) -> str:
     """Join tokens back into a string: spaces between tokens, none after an elision (``l'``).
 
