@@ -213,6 +213,9 @@ def save_step_checkpoint(folder: str | os.PathLike, step: int, *, keep: int = 3,
     >>> [p.name for p in step_checkpoints(d)]
     ['step_00000040.pt', 'step_00000030.pt']
     """
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ValueError(f"keep={keep!r}: at least the checkpoint just written must be kept (keep >= 1); "
+                         "with keep=0 a restart would silently start again from step 0")
     folder = Path(folder)
     path = folder / STEP_FILE.format(step)
     save_checkpoint(path, **state)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -188,10 +189,10 @@ def train(args: argparse.Namespace) -> dict:
             opt.load_state_dict(payload["optimizer"])
             set_rng_state(payload["rng"])  # every rank draws the same numbers in this script
             extra = payload["extra"]
-            if extra["world_size"] != world or extra["global_batch"] != args.batch_size:
-                raise SystemExit(f"{path} was written by a job with world size {extra['world_size']} and "
-                                 f"global batch {extra['global_batch']}; this one has {world} and "
-                                 f"{args.batch_size}. Use a new --ckpt-dir for a different job.")
+            differ = run_differences(extra, run_settings(args, world))
+            if differ:
+                raise SystemExit(f"{path} was written by a different run ({'; '.join(differ)}). Resuming it "
+                                 "would silently continue that run: use a new --ckpt-dir for this one.")
             step, start_epoch, skip = extra["step"], extra["epoch"], extra["batch_in_epoch"]
             losses = list(extra["losses"])
             if rank == 0:
@@ -222,7 +223,7 @@ def train(args: argparse.Namespace) -> dict:
                     save_step_checkpoint(args.ckpt_dir, step, keep=args.keep, model=model, optimizer=opt,
                                          extra={"step": step, "epoch": epoch, "batch_in_epoch": i + 1,
                                                 "carried": so_far.cpu(), "losses": losses,
-                                                "world_size": world, "global_batch": args.batch_size})
+                                                **run_settings(args, world)})
                     total.copy_(so_far)
                 elif world > 1:
                     total.zero_()
@@ -297,6 +298,35 @@ def sharded_to_checkpoint(folder: str | os.PathLike, out: str | os.PathLike) -> 
     return state
 
 
+#: What makes two jobs the same run: a checkpoint written under other settings must not be resumed. The
+#: epoch count is not among them (resuming with more epochs trains a finished run further).
+RUN_SETTINGS = ("world_size", "global_batch", "lr", "seed", "samples")
+
+
+def run_settings(args: argparse.Namespace, world: int) -> dict[str, Any]:
+    """The settings a step checkpoint records, so that a resume can check it continues the same run."""
+    return {"world_size": world, "global_batch": args.batch_size, "lr": args.lr, "seed": args.seed,
+            "samples": args.samples}
+
+
+def run_differences(saved: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """``"lr: 0.05 in the checkpoint, 0.1 now"`` for each setting that differs (a checkpoint from before
+    a setting was recorded is checked on the settings it has).
+
+    >>> run_differences({"lr": 0.05, "seed": 0}, {"lr": 0.1, "seed": 0, "samples": 2048})
+    ['lr: 0.05 in the checkpoint, 0.1 now']
+    """
+    return [f"{key}: {saved[key]} in the checkpoint, {current[key]} now"
+            for key in RUN_SETTINGS if key in saved and key in current and saved[key] != current[key]]
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: keep at least the newest checkpoint (>= 1)")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=2)
@@ -309,7 +339,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="cuda: one GPU per process (NCCL); cpu: gloo; auto: cuda if there are enough GPUs")
     p.add_argument("--ckpt-dir", default="", help="save training state here, and resume from it at start")
     p.add_argument("--ckpt-every", type=int, default=10, help="steps between checkpoints (with --ckpt-dir)")
-    p.add_argument("--keep", type=int, default=3, help="newest checkpoints kept in --ckpt-dir")
+    p.add_argument("--keep", type=_at_least_one, default=3, help="newest checkpoints kept (>= 1)")
     p.add_argument("--fsdp", action="store_true",
                    help="shard the model with FSDP2 instead of replicating it (--out is then a DCP folder)")
     p.add_argument("--timeout", type=float, default=300.0,
