@@ -59,7 +59,8 @@ def _load_ddp_model(path: Path) -> nn.Module | None:
 def load_image(path: str | os.PathLike, shape: tuple[int, int, int] = (1, 28, 28)) -> torch.Tensor:
     """Read an image file as a ``C×H×W`` float tensor in [0, 1], checking channels and size.
 
-    Digits must look like MNIST: a light digit on a dark background, 28×28, one channel.
+    Digits must look like MNIST: a light digit on a dark background, 28×28, one channel. A palette image
+    is read through its palette (a grey one; a colour palette is refused like any colour image).
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -70,6 +71,8 @@ def load_image(path: str | os.PathLike, shape: tuple[int, int, int] = (1, 28, 28
         with Image.open(path) as im:
             im.load()
             mode, size, array = im.mode, im.size, np.asarray(im)
+            if mode == "P":  # a palette image: the pixels are indices into the palette, not brightness
+                array, mode = _through_palette(im, path), "P (read through its palette)"
     except (UnidentifiedImageError, OSError) as err:
         raise InputError(f"{path} is not a readable image ({err}).") from None
     channels = 1 if array.ndim == 2 else array.shape[2]
@@ -82,6 +85,19 @@ def load_image(path: str | os.PathLike, shape: tuple[int, int, int] = (1, 28, 28
                          f"Resize it first, e.g. PIL: im.resize(({w}, {h})).")
     x = torch.from_numpy(_unit_range(array, path, mode))
     return x.reshape(h, w, c).permute(2, 0, 1)
+
+
+def _through_palette(im, path: Path) -> np.ndarray:
+    """A palette ("P") image's real grey levels (uint8): each index looked up in its palette.
+
+    Many tools save a two-colour digit this way; read as it is stored, the pixels would be the indices 0
+    and 1 (brightness 0.004 instead of 1.0) and the model would answer confidently about a black image.
+    A palette with colours is refused like any colour image."""
+    rgb = np.asarray(im.convert("RGB"))
+    if not ((rgb[..., 0] == rgb[..., 1]) & (rgb[..., 1] == rgb[..., 2])).all():
+        raise InputError(f"{path} is a colour palette image; the model expects greyscale. Convert it first, "
+                         "e.g. PIL: Image.open(p).convert('L').")
+    return rgb[..., 0].copy()
 
 
 def _unit_range(array: np.ndarray, path: Path, mode: str) -> np.ndarray:

@@ -107,3 +107,26 @@ def test_predict_bad_checkpoints(tmp_path, capsys):
     torch.save({"weight": torch.ones(2)}, tmp_path / "foreign.pt")
     assert main(["predict", "--checkpoint", str(tmp_path / "foreign.pt"), img]) == 2
     assert "not a course_lib SmallCNN checkpoint" in capsys.readouterr().err
+
+
+def test_a_palette_png_is_read_through_its_palette(ckpt, tmp_path, capsys, digits):
+    """Issue 23: a two-colour digit saved as a palette PNG reached the model as indices 0/1 (max 0.0039)."""
+    from course_lib.predict import load_image
+
+    two_tone = np.where(digits > 127, 255, 0).astype(np.uint8)
+    files = []
+    for i, d in enumerate(two_tone):
+        im = Image.fromarray(d).convert("P", palette=Image.Palette.ADAPTIVE, colors=2)
+        assert im.mode == "P" and np.asarray(im).max() <= 1  # stored as indices
+        im.save(tmp_path / f"{i}_p.png")
+        files.append(str(tmp_path / f"{i}_p.png"))
+    x = load_image(files[0])
+    assert x.max().item() == 1.0 and torch.equal(x[0], torch.from_numpy(two_tone[0] / 255).float())
+    got, want = _cli(ckpt, files, capsys), _expected(ckpt, two_tone)
+    assert [g[0] for g in got] == [w[0] for w in want]
+    assert np.allclose([g[1] for g in got], [w[1] for w in want], atol=1e-3)
+
+    colour = Image.fromarray(np.stack([two_tone[0], two_tone[0] // 2, two_tone[0] // 3], axis=-1))
+    colour.convert("P", palette=Image.Palette.ADAPTIVE, colors=4).save(tmp_path / "colour_p.png")
+    with pytest.raises(Exception, match="colour palette image"):
+        load_image(tmp_path / "colour_p.png")
