@@ -177,12 +177,24 @@ def _build_wheel(tmp_path: Path) -> Path:
     """Build the course's wheel from a copy of its sources (the working tree stays untouched)."""
     src, dist = tmp_path / "src", tmp_path / "dist"
     shutil.copytree(ROOT / "course_lib", src / "course_lib", ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
         shutil.copy2(ROOT / name, src / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index",
                     "--quiet", "--wheel-dir", str(dist), str(src)], check=True, timeout=300)
     [wheel] = dist.glob("course_lib-*.whl")
     return wheel
+
+
+def test_the_wheel_carries_the_licence(tmp_path):
+    """pyproject.toml says MIT: the wheel must carry the licence text, not only the word."""
+    import zipfile
+
+    with zipfile.ZipFile(_build_wheel(tmp_path)) as wheel:
+        licences = [n for n in wheel.namelist() if n.split("/")[-1] == "LICENSE" and ".dist-info/" in n]
+        assert licences, "no LICENSE in the wheel's .dist-info"
+        assert wheel.read(licences[0]).decode() == (ROOT / "LICENSE").read_text(encoding="utf-8")
+        metadata = wheel.read(next(n for n in wheel.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    assert "MIT" in metadata
 
 
 _RUNNER = """
