@@ -191,25 +191,38 @@ def explain(output: str, endpoint: str = "the endpoint") -> str | None:
 _LAUNCHER_LOG = re.compile(r"^[WIE]\d{4} [\d:.]+ +\d+ \S+\] ?(.*)$")
 
 
-def readable(output: str) -> str:
-    """The part of a ``torchrun`` log a person wants to read: the workers' own lines, plus one line
-    per worker failure the launcher reported. Tracebacks of workers whose peer died (``[rankN]:``
-    lines), launcher warnings and gloo's retry chatter are left out.
+#: The exception line of a worker's traceback, as torchrun prefixes it: ``[rank1]: ValueError: ...``.
+_RANK_ERROR = re.compile(r"^\[rank(\d+)\]:\s*((?:[A-Za-z_][\w.]*)?(?:Error|Exception|Exit|Interrupt)\b.*)$")
 
-    >>> print(readable("epoch 1: loss 2.3\\n[rank0]: RuntimeError: ...\\n"
-    ...                "E1130 12:37:09.230000 11938 api.py:1002] failed (exitcode: -9) local_rank: 1 "
+
+def readable(output: str) -> str:
+    """The part of a ``torchrun`` log a person wants to read: the workers' own lines, one line per
+    worker failure the launcher reported, and the **last exception line of each rank** whose traceback
+    was printed (``rank 1: ValueError: the learning rate must be positive``) — the root cause. The rest of
+    the tracebacks, launcher warnings and gloo's retry chatter are left out.
+
+    >>> print(readable("epoch 1: loss 2.3\\n[rank1]: Traceback (most recent call last):\\n"
+    ...                "[rank1]:   File \\"x.py\\", line 3, in <module>\\n"
+    ...                "[rank1]: ValueError: the learning rate must be positive\\n"
+    ...                "E1130 12:37:09.230000 11938 api.py:1002] failed (exitcode: 1) local_rank: 1 "
     ...                "(pid: 7)"))
     epoch 1: loss 2.3
-    torchrun: worker failed (exitcode: -9) local_rank: 1 (pid: 7)
+    torchrun: worker failed (exitcode: 1) local_rank: 1 (pid: 7)
+    rank 1: ValueError: the learning rate must be positive
     """
-    keep = []
+    keep, errors = [], {}
     for line in output.splitlines():
         launcher = _LAUNCHER_LOG.match(line)
         if launcher:
             if "exitcode" in line:
                 keep.append("torchrun: worker " + launcher.group(1).strip())
             continue
+        error = _RANK_ERROR.match(line)
+        if error:
+            errors[int(error.group(1))] = error.group(2).strip()  # the last one of each rank wins
+            continue
         if line.startswith(("[rank", "[/", "[E", "[W", "Traceback", "  ")) or not line.strip():
             continue
         keep.append(line)
+    keep += [f"rank {rank}: {message}" for rank, message in sorted(errors.items())]
     return "\n".join(keep)

@@ -188,3 +188,14 @@ def test_free_port_and_command_line():
     assert "--standalone" not in cmd and cmd[-1] == "x.py"
     with pytest.raises(ValueError, match="endpoint"):
         launch.torchrun_command(["x.py"], nnodes=2)
+
+
+def test_a_failed_worker_shows_its_own_error_not_only_the_launchers_summary(env):
+    """Issue 23: torchrun prefixes worker tracebacks with ``[rankN]:``; the readable log kept none of it, so
+    the cause (here SGD refusing a negative learning rate) was lost behind the elastic agent's summary."""
+    bad = [a if a != "0.05" else "-0.1" for a in SCRIPT]
+    result = run([launch.torchrun_command(bad, nproc=2)], env)
+    assert not result.ok
+    shown = launch.readable(result.nodes[0].output)
+    assert "ValueError: Invalid learning rate: -0.1" in shown, shown
+    assert "rank 0: ValueError" in shown and "rank 1: ValueError" in shown
