@@ -231,4 +231,9 @@ def test_a_translated_notebook_executes_end_to_end(lang, stem, tmp_path):
         os.environ.update(env_backup)
     printed = "".join(o.get("text", "") for c in translated.cells if c.cell_type == "code"
                       for o in c.get("outputs", []))
-    assert "✅" in printed or "[" in printed
+    # The run-time messages spoke the language too: the headline line is in Chinese (an English one says
+    # "PASS" and "target"), and so is every exercise check that printed.
+    headline = [line for line in printed.splitlines() if line.startswith(f"[{stem[:2]}] ")]
+    assert headline, printed[-2000:]
+    for line in headline + [line for line in printed.splitlines() if line.startswith("✅ ")]:
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in line) and "PASS" not in line, line
