@@ -64,8 +64,58 @@ def test_environment_yml_matches_pyproject():
     assert not listed, f"declare these in pyproject.toml instead: {sorted(listed)}"
 
 
-def test_ci_runs_make_test():
-    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+_FAKE_MAKE = """#!/bin/bash
+echo "make $*" >> "$CALLS"
+case "$1" in
+  test) echo "[phase] unit tests: 2 s"; echo "===== 10 passed in 2.00s ====="
+        echo "[phase] notebooks + site: 3 s"; echo "===== 5 passed, 1 skipped in 3.00s =====";;
+  test-fakegpu) echo "threads=$OMP_NUM_THREADS" >> "$CALLS"; echo "===== 7 passed in 2.00s ====="
+        [ -z "$FAIL_FAKE" ];;
+esac
+"""
+_FAKE_FLOOR = """echo "floor $FLOOR_STEPS workers=$FLOOR_WORKERS threads=$OMP_NUM_THREADS" >> "$CALLS"
+[ "$FLOOR_STEPS" != tests ] || echo "==> floor lane, torch==2.4.1: unit tests passed; notebooks passed"
+"""
+
+
+def _run_ci(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """.ci/run in a copy of the repository where make, the floor lane and the browser check are fakes."""
+    (tmp_path / ".ci").mkdir()
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "bin").mkdir()
+    shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    (tmp_path / "scripts" / "floor_lane.sh").write_text(_FAKE_FLOOR)
+    for name, text in (("make", _FAKE_MAKE), ("chromium", "#!/bin/sh\n"), ("dpkg", "#!/bin/sh\n")):
+        (tmp_path / "bin" / name).write_text(text)
+        (tmp_path / "bin" / name).chmod(0o755)
+    calls = tmp_path / "calls.txt"
+    path = f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    proc = subprocess.run(["bash", str(tmp_path / ".ci" / "run")], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PATH": path, "CALLS": str(calls), **env})
+    return proc, calls.read_text().splitlines() if calls.exists() else []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason=".ci/run is a bash script for the Linux CI machine")
+def test_ci_runs_every_lane_and_ends_with_pytests_summary(tmp_path):
+    proc, calls = _run_ci(tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    makes = [c for c in calls if c.startswith("make ")]
+    assert makes[:2] == ["make install", "make test"]  # in this order; the other lanes start around them
+    assert {"floor install workers= threads=", "make test-fakegpu FAKE_UNIT=0", "threads=1",
+            "floor tests workers=0 threads=1"} <= set(calls)
+    assert calls.index("floor install workers= threads=") < calls.index("floor tests workers=0 threads=1")
+    out = proc.stdout
+    for row in ("install", "make test", "unit tests", "floor lane: install", "floor lane: unit tests",
+                "fakegpu lane", "the two lanes side by side", "CI wall time"):
+        assert row in out.split("CI phases (wall time):")[1], f"no '{row}' row in the phase table"
+    assert out.strip().splitlines()[-1] == "======= 15 passed, 1 skipped in 5.00s (0:00:05) ======="
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason=".ci/run is a bash script for the Linux CI machine")
+def test_ci_fails_when_a_background_lane_fails(tmp_path):
+    proc, _ = _run_ci(tmp_path, FAIL_FAKE="1")
+    assert proc.returncode != 0
+    assert re.search(r"fakegpu lane .* FAILED", proc.stdout)
 
 
 def _free_port() -> int:
