@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -151,7 +152,7 @@ def train(args: argparse.Namespace) -> dict:
     resumes from the newest intact checkpoint there -- so a job restarted by ``torchrun
     --max-restarts`` continues where the last checkpoint left off and ends with the same weights.
     """
-    from .checkpoint import latest_good_checkpoint, save_checkpoint, save_step_checkpoint, set_rng_state
+    from .checkpoint import save_checkpoint, save_step_checkpoint, set_rng_state
     from .data import load_mnist5k
 
     if args.fsdp and args.ckpt_dir:
@@ -182,7 +183,7 @@ def train(args: argparse.Namespace) -> dict:
     carried = torch.zeros(2, device=device)  # loss sum and count of the epoch so far (all ranks)
     resumed_from = None
     if args.ckpt_dir:
-        found = latest_good_checkpoint(args.ckpt_dir, log=lambda m: print(f"rank {rank}: {m}", flush=True))
+        found = agreed_checkpoint(args.ckpt_dir, rank, world, device)
         if found is not None:
             path, payload = found
             model.load_state_dict(payload["model"])
@@ -296,6 +297,45 @@ def sharded_to_checkpoint(folder: str | os.PathLike, out: str | os.PathLike) -> 
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     save_checkpoint(out, model=model, extra={"arch": "ddp_train", **summary})
     return state
+
+
+def agreed_checkpoint(folder: str, rank: int, world: int, device: torch.device | None = None
+                      ) -> tuple[Path, dict[str, Any]] | None:
+    """The checkpoint every rank resumes from: the one **rank 0** finds newest and intact in ``folder``.
+
+    Each rank choosing its own newest file breaks a job on several machines without one shared folder
+    (or with a stale network-filesystem view): one rank resumes at step N, another starts at 0, their
+    loops differ in length and the job hangs in a collective until the timeout. So rank 0 chooses and
+    broadcasts the file name; a rank that cannot read that file makes **every** rank stop at once, with
+    a message naming the folder.
+    """
+    from .checkpoint import checkpoint_problem, latest_good_checkpoint, load_checkpoint
+
+    found = None
+    if rank == 0:
+        found = latest_good_checkpoint(folder, log=lambda m: print(f"rank {rank}: {m}", flush=True))
+    if world == 1:
+        return found
+    chosen = [found[0].name if found else None]
+    dist.broadcast_object_list(chosen, src=0)
+    problem = ""
+    if chosen[0] is not None and rank != 0:
+        path = Path(folder) / chosen[0]
+        problem = checkpoint_problem(path) if path.exists() else "no such file"
+        if not problem:
+            try:
+                found = (path, load_checkpoint(path))
+            except Exception as err:  # noqa: BLE001 - any unreadable file stops the job, below
+                problem = str(err)
+    ok = torch.tensor([0 if problem else 1], device=device)  # on the GPU for NCCL
+    dist.all_reduce(ok, op=dist.ReduceOp.MIN)  # every rank learns whether all of them can resume
+    if problem:
+        raise SystemExit(f"rank {rank} cannot read {Path(folder) / chosen[0]}, the checkpoint rank 0 resumes "
+                         f"from ({problem}). Every node needs the same --ckpt-dir: a folder they share.")
+    if not ok.item():
+        raise SystemExit(f"rank {rank}: another rank cannot read {chosen[0]}, the checkpoint rank 0 resumes "
+                         "from: every node needs the same --ckpt-dir (a folder they share).")
+    return found
 
 
 #: What makes two jobs the same run: a checkpoint written under other settings must not be resumed. The

@@ -199,3 +199,30 @@ def test_a_failed_worker_shows_its_own_error_not_only_the_launchers_summary(env)
     shown = launch.readable(result.nodes[0].output)
     assert "ValueError: Invalid learning rate: -0.1" in shown, shown
     assert "rank 0: ValueError" in shown and "rank 1: ValueError" in shown
+
+
+def test_nodes_that_see_different_checkpoint_folders_agree_or_stop_together(tmp_path, env):
+    """Issue 23: each rank used to resume from the newest checkpoint *it* saw. Two launchers whose
+    --ckpt-dir differ (no shared folder): node A holds steps 3 and 6, node B only step 3. Rank 0 now
+    chooses for everyone: either all resume from step 3 (rank 0 on B), or the rank that cannot read
+    rank 0's step 6 stops every rank at once with a message naming the folder. Never a hang."""
+    folder_a, folder_b = tmp_path / "a", tmp_path / "b"
+    dying = launch.torchrun_command([*SCRIPT, "--ckpt-dir", str(folder_a), "--ckpt-every", "3",
+                                     "--kill-at-step", "8"], nproc=2, max_restarts=0)
+    assert not run([dying], env).ok
+    assert [p.name for p in step_checkpoints(folder_a)] == ["step_00000006.pt", "step_00000003.pt"]
+    folder_b.mkdir()
+    for name in ("step_00000003.pt", "step_00000003.pt.sha256"):
+        (folder_b / name).write_bytes((folder_a / name).read_bytes())
+    endpoint = f"127.0.0.1:{launch.free_port()}"
+    nodes = [launch.torchrun_command([*SCRIPT, "--ckpt-dir", str(folder), "--ckpt-every", "3",
+                                      "--timeout", "60", "--out", str(tmp_path / "out.pt")],
+                                     nnodes=2, endpoint=endpoint, job_id="test-two-folders", join_timeout=60)
+             for folder in (folder_a, folder_b)]
+    result = run(nodes, env, timeout=150)
+    log = "\n".join(node.output for node in result.nodes)
+    if result.ok:
+        assert log.count("resumed from step_00000003.pt: step 3") == 1, log[-3000:]
+    else:
+        assert "Every node needs the same --ckpt-dir" in log and "step_00000006.pt" in log, log[-3000:]
+        assert "timed out" not in log.lower() and "Timeout" not in log, log[-3000:]
