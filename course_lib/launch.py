@@ -95,7 +95,7 @@ def run_job(commands: list[list[str]], *, timeout: float, env: dict[str, str] | 
     procs = []
     try:
         for cmd, log in zip(commands, logs):
-            procs.append(subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env,
+            procs.append(subprocess.Popen(tied_to_parent(cmd), stdout=log, stderr=subprocess.STDOUT, env=env,
                                           start_new_session=True))
             time.sleep(stagger)
         deadline = start + timeout
@@ -113,6 +113,21 @@ def run_job(commands: list[list[str]], *, timeout: float, env: dict[str, str] | 
         nodes.append(NodeResult(proc.returncode if proc.returncode is not None else -9, log.read()))
         log.close()
     return JobResult(nodes, time.perf_counter() - start, timed_out, killed, job)
+
+
+def tied_to_parent(cmd: list[str]) -> list[str]:
+    """``cmd`` arranged to get SIGTERM when the process that starts it dies — a Jupyter kernel restarted or
+    killed mid-job, an nbval timeout — so no launcher (and, through it, no worker) is left running
+    unseen. On Linux through util-linux's ``setpriv --pdeathsig``; elsewhere (or without setpriv)
+    unchanged, and only :func:`run_job`'s own cleanup applies.
+
+    >>> tied_to_parent(["torchrun", "x.py"])[-2:]
+    ['torchrun', 'x.py']
+    """
+    import shutil
+
+    setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
+    return [setpriv, "--pdeathsig", "TERM", "--", *cmd] if setpriv else list(cmd)
 
 
 def _stop(procs: list[subprocess.Popen], grace: float = 10.0) -> None:

@@ -226,3 +226,48 @@ def test_nodes_that_see_different_checkpoint_folders_agree_or_stop_together(tmp_
     else:
         assert "Every node needs the same --ckpt-dir" in log and "step_00000006.pt" in log, log[-3000:]
         assert "timed out" not in log.lower() and "Timeout" not in log, log[-3000:]
+
+
+def _marked(marker: str) -> list[int]:
+    """Live (not zombie) processes whose environment carries ``marker``."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if marker.encode() in (entry / "environ").read_bytes().split(b"\0") and \
+                    "State:\tZ" not in (entry / "status").read_text():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not launch.tied_to_parent(["x"])[0].endswith(
+    "setpriv"), reason="parent-death signals: Linux with util-linux's setpriv")
+def test_a_killed_kernel_leaves_no_launcher_behind(tmp_path, env):
+    """Issue 23: launchers run in their own session and were cleaned only in run_job's `finally`; a kernel
+    killed mid-job (restart, nbval timeout) left them — and their workers — running."""
+    import signal
+    import subprocess
+    import time
+    import uuid
+
+    marker = f"COURSE_TEST_ORPHAN={uuid.uuid4().hex}"
+    kernel = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from course_lib import launch\n"
+        "launch.run_job([[sys.executable, '-c', 'import time; time.sleep(120)']], timeout=300)\n")],
+        env={**env, marker.split("=")[0]: marker.split("=")[1]})
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline and len(_marked(marker)) < 2:  # the "kernel" and its launcher
+            time.sleep(0.2)
+        assert len(_marked(marker)) >= 2, "the job did not start"
+        kernel.send_signal(signal.SIGKILL)  # no finally, no atexit: as a killed kernel
+        kernel.wait()
+        deadline = time.time() + 15
+        while time.time() < deadline and _marked(marker):
+            time.sleep(0.2)
+        assert not _marked(marker), "the launcher outlived the process that started it"
+    finally:
+        for pid in _marked(marker):
+            os.kill(pid, signal.SIGKILL)
