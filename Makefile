@@ -142,7 +142,7 @@ FAKE_SEED ?= 1
 FAKE_ISA ?= default
 FAKE_UNIT ?= 1
 test-fakegpu: install
-	$(if $(filter 1,$(FAKE_UNIT)),$(BIN)/python -m pytest -q tests/test_fakegpu.py,@echo "tests/test_fakegpu.py: run by make test")
+	$(if $(filter 1,$(FAKE_UNIT)),COURSE_DATA_DIR=$(FAKE_DATA) $(BIN)/python -m pytest -q tests/test_fakegpu.py,@echo "tests/test_fakegpu.py: run by make test")
 	COURSE_DATA_DIR=$(FAKE_DATA) COURSE_FAST=1 COURSE_DEVICE=$(FAKE_DEVICE) COURSE_SEED=$(FAKE_SEED) \
 	ATEN_CPU_CAPABILITY=$(FAKE_ISA) $(BIN)/python -m pytest $(NOTEBOOKS)
 
@@ -154,4 +154,4 @@ test-torchtext:
 	bash scripts/test_torchtext.sh
 
 clean:
-	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run data/fakegpu-run data/fakemps-run data/site-run-fast data/site-run-full build/site
+	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run data/fakegpu-run data/fakemps-run data/site-run-fast data/site-run-full data/floor-run data/torchtext-run data/robustness build/site

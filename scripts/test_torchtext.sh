@@ -46,5 +46,7 @@ import torch, torchtext
 print(f"==> torch {torch.__version__}, torchtext {torchtext.__version__}")
 EOF
 
+# Its own data folder (caches), never the learner's data/.
+export COURSE_DATA_DIR="${COURSE_DATA_DIR:-$(pwd)/data/torchtext-run}"
 # Override the project's addopts: the legacy venv has no nbval, and only the parity tests run here.
 exec "$VENV/bin/python" -m pytest -o addopts="-p no:cacheprovider" -rs "$@" tests/test_torchtext_parity.py

@@ -157,6 +157,36 @@ def test_make_lab_serves_jupyterlab(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
+#: Targets that run course code through a script which sets its own data folder (checked below).
+_OWN_DATA = {"robustness": "scripts/robustness.py", "test-floor": "scripts/floor_lane.sh",
+             "test-torchtext": "scripts/test_torchtext.sh"}
+
+
+def test_every_target_that_runs_code_keeps_its_data_apart_from_the_learners():
+    """Issue 23: `make unit` once wrote into the learner's data/. Every recipe line that runs tests,
+    notebooks or the course's code names its own COURSE_DATA_DIR (the lab, the doctor and the learner copy
+    are the learner's own and use data/; the website build has its own folders, data/site-run-*)."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    bodies = dict(re.findall(r"^([a-z][\w-]*):[^\n]*\n((?:\t.*\n|#.*\n)*)", makefile, re.M))
+    learner_side = {"lab", "doctor", "learner-copy", "install", "i18n-update", "i18n-status", "clean", "site",
+                    "bench", "report", "readme"}
+    checked = []
+    for target, body in bodies.items():
+        if target in learner_side:
+            continue
+        for line in body.replace("\\\n", " ").splitlines():  # a recipe line continued with a backslash is one
+            runs_code = "python -m pytest" in line or "scripts/run_notebooks" in line
+            if runs_code:
+                checked.append(target)
+                assert "COURSE_DATA_DIR=" in line, f"make {target}: {line.strip()}"
+        if target in _OWN_DATA:
+            script = (ROOT / _OWN_DATA[target]).read_text(encoding="utf-8")
+            assert "COURSE_DATA_DIR" in script, f"{_OWN_DATA[target]} must set COURSE_DATA_DIR"
+            checked.append(target)
+    assert {"test", "unit", "check", "run-all", "test-fakegpu", "robustness", "test-floor",
+            "test-torchtext"} <= set(checked)
+
+
 def test_make_test_keeps_its_data_apart_from_the_learners():
     """`make test`/`make run-all` write models, caches and results to data/test-run, never data/ itself."""
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
