@@ -154,4 +154,4 @@ test-torchtext:
 	bash scripts/test_torchtext.sh
 
 clean:
-	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run data/fakegpu-run data/fakemps-run data/site-run-fast data/site-run-full data/floor-run data/torchtext-run data/robustness build/site
+	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run data/fakegpu-run data/fakemps-run data/site-run-fast data/site-run-full data/floor-run data/torchtext-run build/site
