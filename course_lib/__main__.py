@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .languages import LANGUAGES
+
 
 def _report(args: argparse.Namespace) -> int:
     from .report import format_table, latest, load_results
@@ -154,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     loc.add_argument("--show", type=int, default=20, help="list at most this many problems")
     loc.set_defaults(func=_i18n)
     tr = sub.add_parser("translate", help="write the notebooks with their prose in Chinese")
-    tr.add_argument("--lang", required=True, choices=["zh_CN", "zh_TW"])
+    tr.add_argument("--lang", required=True, choices=list(LANGUAGES))
     tr.add_argument("--locale", default=_default_locale(),
                     help="folder of the catalogs (default: the course repository's locale/)")
     tr.add_argument("--keep-existing", action="store_true",

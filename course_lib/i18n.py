@@ -30,10 +30,10 @@ from pathlib import Path
 import nbformat
 import polib
 
+from .languages import HAND_TRANSLATED as SOURCE_LANGUAGE  # translated by hand; the others generated
+from .languages import LANGUAGES
 from .report import parse_runtime_header, runtime_header
 
-LANGUAGES = {"zh_CN": "简体中文", "zh_TW": "繁體中文"}
-SOURCE_LANGUAGE = "zh_CN"  # the language translated by hand; the others are generated from it
 FUZZY_CUTOFF = 0.5  # an edited paragraph keeps its old translation (marked stale) above this similarity
 
 # OpenCC's s2twp is right for general Taiwan phrasing; these are deep-learning terms it gets wrong.

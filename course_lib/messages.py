@@ -28,8 +28,10 @@ from pathlib import Path
 
 import polib
 
+from .languages import LANGUAGES
+
 CATALOG = Path(__file__).resolve().parent / "locale" / "zh_CN" / "LC_MESSAGES" / "course_lib.po"
-SUPPORTED = ("zh_CN", "zh_TW")
+SUPPORTED = tuple(LANGUAGES)
 
 # The sentences course_lib itself builds around a learner's message (str.format templates).
 FRAMES = [

@@ -213,7 +213,9 @@ def runtime_header(fast: str, full: str, lang: str = "en") -> str:
     """
     if lang == "en":
         return _RUNTIME_EN.format(fast=fast, full=full)
-    if lang not in ("zh_CN", "zh_TW"):
+    from .languages import LANGUAGES
+
+    if lang not in LANGUAGES:
         raise ValueError(f"no runtime line for language {lang!r}")
 
     def zh(duration: str) -> str:

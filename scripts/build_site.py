@@ -41,12 +41,15 @@ import sys
 import time
 from pathlib import Path
 
+from course_lib.languages import ENGLISH
+from course_lib.languages import LANGUAGES as TRANSLATED
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = re.compile(r"^\d\d_[\w-]+\.ipynb$")
 PLACEHOLDER_RECIPES = "# Recipes\n"
 
 
-LANGUAGES = ("en", "zh_CN", "zh_TW")  # English at the root of the site, the others in a folder each
+LANGUAGES = (ENGLISH, *TRANSLATED)  # English at the root of the site, the others in a folder each
 LOCALE = ROOT / "locale"
 
 

@@ -195,3 +195,19 @@ def test_make_test_keeps_its_data_apart_from_the_learners():
         body = re.search(rf"^{target}:.*?\n((?:\t.*\n)+)", makefile, re.M).group(1)
         runs = [line for line in body.splitlines() if "python -m pytest" in line]
         assert runs and all("COURSE_DATA_DIR=$(RUN_DATA)" in line for line in runs), target
+
+
+def test_the_languages_are_listed_in_one_place():
+    """course_lib.languages is the list; the Makefile (which cannot import it) must agree with it."""
+    from course_lib import i18n, messages
+    from course_lib.languages import LANGUAGES
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    lab = re.search(r"^LAB_LANG := \$\(filter ([\w ]+),\$\(LANG\)\)$", makefile, re.M)
+    assert lab and lab.group(1).split() == list(LANGUAGES), "make lab's LANG list is not course_lib's"
+    assert i18n.LANGUAGES is LANGUAGES and messages.SUPPORTED == tuple(LANGUAGES)
+    paths = ("course_lib/__main__.py", "scripts/build_site.py", "site/_ext/course_site.py",
+             "course_lib/report.py")
+    sources = {p: (ROOT / p).read_text(encoding="utf-8") for p in paths}
+    for path, text in sources.items():
+        assert not re.search(r"[\"']zh_CN[\"'],\s*[\"']zh_TW[\"']", text), f"{path} lists the languages again"

@@ -30,6 +30,7 @@ from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
 from course_lib.config import is_fast
+from course_lib.languages import ENGLISH, LANGUAGES
 from course_lib.report import SYLLABUS, Result, format_table, latest, load_results, load_times, save_times
 
 logger = logging.getLogger(__name__)
@@ -77,7 +78,7 @@ def launch_links(repository: str, notebook_path: str) -> list[tuple[str, str]]:
     return [("Binder", binder)]
 
 
-LANGUAGE_NAMES = {"en": "English", "zh_CN": "简体中文", "zh_TW": "繁體中文"}
+LANGUAGE_NAMES = {ENGLISH: "English", **LANGUAGES}
 
 
 def say(text: str, lang: str = "en", **values: str) -> str:
