@@ -17,6 +17,20 @@ centroids = torch.stack([X_train[y_train == c].mean(dim=0) for c in range(num_cl
 dists = ((X_query[:, None, :] - centroids[None, :, :]) ** 2).sum(dim=-1)
 return dists.argmin(dim=0)
 """),
+        ("1-nearest neighbour instead of the class means", """
+dists = ((X_query[:, None, :] - X_train[None, :, :]) ** 2).sum(dim=-1)
+return y_train[dists.argmin(dim=1)]
+"""),
+        ("3-nearest neighbours, majority vote", """
+dists = ((X_query[:, None, :] - X_train[None, :, :]) ** 2).sum(dim=-1)
+nearest = dists.topk(3, largest=False).indices
+return torch.mode(y_train[nearest], dim=1).values
+"""),
+        ("class sums divided by the number of all rows, not the class's own count", """
+centroids = torch.stack([X_train[y_train == c].sum(dim=0) / len(y_train) for c in range(num_classes)])
+dists = ((X_query[:, None, :] - centroids[None, :, :]) ** 2).sum(dim=-1)
+return dists.argmin(dim=1)
+"""),
         ("distance summed over the wrong axis", """
 centroids = torch.stack([X_train[y_train == c].mean(dim=0) for c in range(num_classes)])
 dists = ((X_query[:, None, :] - centroids[None, :, :]) ** 2).sum(dim=1)
