@@ -2,6 +2,16 @@
 
 WRONG = {
     "exercise-1": [
+        ("split(n_micro): micro-batches OF n_micro rows, not n_micro micro-batches", """
+optimizer.zero_grad()
+total = 0.0
+for xb, yb in zip(x.split(n_micro), y.split(n_micro)):
+    loss = loss_fn(model(xb), yb) / n_micro
+    loss.backward()
+    total += loss.item()
+optimizer.step()
+return total
+"""),
         ("micro-batch losses not divided by n_micro", """
 optimizer.zero_grad()
 total = 0.0

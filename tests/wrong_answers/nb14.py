@@ -17,6 +17,11 @@ return total / count"""),
 total = torch.zeros_like(x).index_add_(0, dst, x[src])
 count = torch.bincount(dst, minlength=x.shape[0]).unsqueeze(1)
 return total / count"""),
+        ("counts clamped at 2 instead of 1: a node with one neighbour gets half its features",
+         """src, dst = edge_index
+total = torch.zeros_like(x).index_add_(0, dst, x[src])
+count = torch.bincount(dst, minlength=x.shape[0]).clamp(min=2).unsqueeze(1)
+return total / count"""),
         ("sum instead of mean",
          """src, dst = edge_index
 return torch.zeros_like(x).index_add_(0, dst, x[src])"""),
