@@ -89,6 +89,10 @@ def test_a_killed_worker_restarts_and_ends_with_bitwise_the_same_weights(two_nod
     extra = load_checkpoint(out)["extra"]
     assert extra["restarts"] == 1 and extra["resumed_from"] == "step_00000006.pt"
     assert bitwise_equal(weights(out), weights(reference)), "the restarted run ended with other weights"
+    # Equal weights alone would also come from a restart at step 0 (the job is deterministic); the log says it
+    # resumed at step 6. After the restart, epoch 1's loss comes from the sums carried through that
+    # checkpoint: the loss history must equal the uninterrupted run's to the bit.
+    assert extra["losses"] == load_checkpoint(reference)["extra"]["losses"]
 
 
 def test_without_restarts_the_kill_fails_and_a_damaged_checkpoint_is_skipped(two_nodes, tmp_path, env):
@@ -172,9 +176,11 @@ def test_a_job_past_its_deadline_is_stopped_with_all_its_workers(tmp_path, env):
     sleeper = tmp_path / "sleep_forever.py"
     sleeper.write_text("import time\nprint('worker up', flush=True)\ntime.sleep(600)\n")
     job = launch.torchrun_command([str(sleeper)], nproc=2)
-    result = launch.run_job([job], timeout=8, env=env)
+    # 30 s: time for torchrun and two Pythons to start on a loaded 2-core machine (8 s was not, issue 23);
+    # the workers sleep for 600 s, so the deadline is what ends the job.
+    result = launch.run_job([job], timeout=30, env=env)
     assert result.timed_out and not result.ok
-    assert result.seconds < 60
+    assert result.seconds < 90
     assert result.nodes[0].output.count("worker up") == 2  # both workers were running when time ran out
     # Nothing of the job survives: neither torchrun nor its two workers (they run in their own sessions).
     assert launch.job_processes(result.job_id) == []

@@ -90,8 +90,11 @@ def _run_ci(tmp_path: Path, **env: str) -> tuple[subprocess.CompletedProcess, li
         (tmp_path / "bin" / name).chmod(0o755)
     calls = tmp_path / "calls.txt"
     path = f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    # The caller's own lane settings must not leak in (the floor lane runs this test with OMP_NUM_THREADS=1).
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "FLOOR_STEPS", "FLOOR_WORKERS", "CI")}
     proc = subprocess.run(["bash", str(tmp_path / ".ci" / "run")], capture_output=True, text=True,
-                          timeout=120, env={**os.environ, "PATH": path, "CALLS": str(calls), **env})
+                          timeout=120, env={**clean, "PATH": path, "CALLS": str(calls), **env})
     return proc, calls.read_text().splitlines() if calls.exists() else []
 
 
