@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -124,8 +125,6 @@ def tied_to_parent(cmd: list[str]) -> list[str]:
     >>> tied_to_parent(["torchrun", "x.py"])[-2:]
     ['torchrun', 'x.py']
     """
-    import shutil
-
     setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
     return [setpriv, "--pdeathsig", "TERM", "--", *cmd] if setpriv else list(cmd)
 

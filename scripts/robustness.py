@@ -234,7 +234,7 @@ def mode_section(full: bool) -> list[str]:
     for nb in nbs:
         cells = []
         for n in names:
-            source = metas.get(metas[n].get("same_as", ""), metas[n]) if metas[n].get("same_as") else metas[n]
+            source = metas.get(metas[n].get("same_as"), metas[n])  # an aliased run shows the default's
             info = source["notebooks"].get(nb)
             mark = " (= default)" if metas[n].get("same_as") and info is not None else ""
             cells.append("—" if info is None else ("pass" if info["passed"] else "**FAIL**") + mark)
