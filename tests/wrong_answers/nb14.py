@@ -30,6 +30,25 @@ return torch.zeros_like(x).index_add_(0, dst, x[src])"""),
 total = torch.zeros_like(x).index_add_(0, dst, x[src]) + x
 count = torch.bincount(dst, minlength=x.shape[0]).unsqueeze(1) + 1
 return total / count"""),
+        ("a self loop counted in the degree only (count + 1), not in the sum",
+         """src, dst = edge_index
+total = torch.zeros_like(x).index_add_(0, dst, x[src])
+count = torch.bincount(dst, minlength=x.shape[0]).unsqueeze(1) + 1
+return total / count"""),
+        ("two self loops instead of none: the node's own vector counted twice",
+         """src, dst = edge_index
+total = torch.zeros_like(x).index_add_(0, dst, x[src]) + 2 * x
+count = torch.bincount(dst, minlength=x.shape[0]).unsqueeze(1) + 2
+return total / count"""),
+        ("GCN habit: symmetric 1/sqrt(d_i d_j) weights instead of the mean 1/d_i",
+         """src, dst = edge_index
+deg = torch.bincount(dst, minlength=x.shape[0]).clamp(min=1).float()
+w = (deg[src] * deg[dst]).rsqrt().unsqueeze(1)
+return torch.zeros_like(x).index_add_(0, dst, x[src] * w)"""),
+        ("divided by the sender's out-degree instead of the receiver's in-degree",
+         """src, dst = edge_index
+out_degree = torch.bincount(src, minlength=x.shape[0]).clamp(min=1).float()
+return torch.zeros_like(x).index_add_(0, dst, x[src] / out_degree[src].unsqueeze(1))"""),
     ],
     "exercise-2": [
         ("common neighbours: the 1/log(degree) weight forgotten",
@@ -40,5 +59,18 @@ return total / count"""),
          _AA_PREFIX + "return torch.sparse.mm(A, A.to_dense()) / torch.log(degree.clamp(min=2))[:, None]"),
         ("degree counted with a self loop, as in the GCN's D",
          _AA_PREFIX + "return torch.sparse.mm(A, A.to_dense() / torch.log(degree + 1)[:, None])"),
+        ("two self loops in the degree: log(d + 2)",
+         _AA_PREFIX + "return torch.sparse.mm(A, A.to_dense() / torch.log(degree + 2)[:, None])"),
+        ("each undirected edge counted once: the degree halved",
+         _AA_PREFIX + "return torch.sparse.mm(A, A.to_dense() / torch.log((degree / 2).clamp(min=2))[:, None])"),
+        ("degree clamped at 3 instead of 2: common neighbours of degree 2 under-weighted",
+         _AA_PREFIX + "return torch.sparse.mm(A, A.to_dense() / torch.log(degree.clamp(min=3))[:, None])"),
+        ("log base 2 instead of the natural log",
+         _AA_PREFIX + "return torch.sparse.mm(A, A.to_dense() / torch.log2(degree.clamp(min=2))[:, None])"),
+        ("GCN habit: self loops added to A before the product (A + I)",
+         _AA_PREFIX + """A = (A + torch.eye(num_nodes).to_sparse()).coalesce()
+return torch.sparse.mm(A, A.to_dense() / torch.log(degree.clamp(min=2))[:, None])"""),
+        ("the weight applied twice (A W W A): 1/log(d)^2",
+         _AA_PREFIX + "return torch.sparse.mm(A, A.to_dense() / torch.log(degree.clamp(min=2))[:, None] ** 2)"),
     ],
 }
