@@ -12,12 +12,26 @@ WRONG = {
          "ignore = torch.ones(T, T, dtype=torch.bool).triu(diagonal=1)\nreturn ignore, ignore"),
     ],
     "exercise-2": [
-        ("rotation the wrong way (a shift by -k)",
+        ("rotation the wrong way (a shift by -k; also what the transposed matrix gives)",
          "m = torch.zeros(dim, dim)\n"
          "for i in range(0, dim, 2):\n"
          "    angle = k * 10000 ** (-i / dim)\n"
          "    m[i, i], m[i, i + 1] = math.cos(angle), -math.sin(angle)\n"
          "    m[i + 1, i], m[i + 1, i + 1] = math.sin(angle), math.cos(angle)\n"
+         "return m"),
+        ("the sine's minus sign forgotten: +sin in both off-diagonal entries (symmetric, not a rotation)",
+         "m = torch.zeros(dim, dim)\n"
+         "for i in range(0, dim, 2):\n"
+         "    angle = k * 10000 ** (-i / dim)\n"
+         "    m[i, i], m[i, i + 1] = math.cos(angle), math.sin(angle)\n"
+         "    m[i + 1, i], m[i + 1, i + 1] = math.sin(angle), math.cos(angle)\n"
+         "return m"),
+        ("the minus sign put on both sines: -sin in both off-diagonal entries",
+         "m = torch.zeros(dim, dim)\n"
+         "for i in range(0, dim, 2):\n"
+         "    angle = k * 10000 ** (-i / dim)\n"
+         "    m[i, i], m[i, i + 1] = math.cos(angle), -math.sin(angle)\n"
+         "    m[i + 1, i], m[i + 1, i + 1] = -math.sin(angle), math.cos(angle)\n"
          "return m"),
         ("frequency from the pair number i/2 instead of 2i",
          "m = torch.zeros(dim, dim)\n"
