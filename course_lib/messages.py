@@ -45,6 +45,7 @@ FRAMES = [
     "the tensor",
     "the result",
     "[{notebook}] {metric} = {value} (target {op} {target}) {verdict}",
+    "[{notebook}] note: {name} = {value}",
     "PASS",
     "FAIL",
 ]

@@ -116,6 +116,47 @@ def record(notebook: str, metric: str, value: float, target: float, *,
     return passed
 
 
+def notes_path() -> Path:
+    """Where context numbers are appended (``data_dir()/notes.jsonl``)."""
+    return data_dir() / "notes.jsonl"
+
+
+def note(notebook: str, name: str, value: float) -> float:
+    """Record a number that the README's context lines quote — a baseline's score, a ratio, a p-value —
+    next to the headline results, and return it unchanged.
+
+    It has no target (the notebook asserts what must hold); ``scripts/update_readme.py`` writes the
+    README's context lines from the newest notes of a run, so the README never says a number that no
+    run produced. Prints one line such as ``[08] note: lookup_bleu = 14.7``.
+
+    >>> ratio = note(notebook="08", name="error_ratio", value=2.4)  # doctest: +SKIP
+    """
+    value = float(value)
+    row = {"notebook": str(notebook), "name": name, "value": value, "fast": is_fast(), "timestamp": time.time()}
+    with notes_path().open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(row) + "\n")
+    from .messages import frame
+
+    print(frame("[{notebook}] note: {name} = {value}", notebook=str(notebook), name=name, value=f"{value:.4g}"))
+    return value
+
+
+def load_notes(path: Path | None = None, fast: bool | None = None) -> dict[tuple[str, str], float]:
+    """The newest value of each ``(notebook, name)`` note (of one mode if ``fast`` is given)."""
+    path = path or notes_path()
+    rows = []
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+                rows.append((float(row["timestamp"]), str(row["notebook"]), str(row["name"]),
+                             float(row["value"]), bool(row["fast"])))
+            except (ValueError, TypeError, KeyError):
+                continue
+    return {(nb, name): value for _, nb, name, value, is_fast_row in sorted(rows)
+            if fast is None or is_fast_row == fast}
+
+
 def load_results(path: Path | None = None) -> list[Result]:
     """All recorded results, oldest first (malformed lines are skipped)."""
     path = path or results_path()

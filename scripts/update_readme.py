@@ -6,6 +6,14 @@ the numbers learners read are the measured ones. Then the "Measured runtime" lin
 notebook is written from the table's two time columns (``course_lib.report.runtime_header``; the
 translations render it from the same numbers). `--check` exits 1 when the README or a notebook is stale;
 `--headers` rewrites only the notebooks' runtime lines, from the README's table as it stands.
+
+The README's *context lines* (the baselines and comparisons behind the headlines) are generated too:
+`scripts/readme_context.md` is their text, with a field such as `{fast:08.error_ratio:.1f}` wherever a
+number goes; `--context` fills the fields from a run's notes (`course_lib.report.note`) and headline
+results (`record`) — fast-mode fields from `COURSE_DATA_DIR`, full-mode ones from `--full-data DIR` — and
+rewrites the block between the context markers. A field that no run filled shows "—".
+`tests/test_readme_context.py` checks that the README's block is the template with numbers only where the
+fields are, and that every field names a number its notebook records.
 """
 
 from __future__ import annotations
@@ -23,14 +31,82 @@ from course_lib.report import (
     SYLLABUS,
     format_duration,
     latest,
+    load_notes,
     load_results,
     load_times,
+    notes_path,
     parse_runtime_header,
+    results_path,
     runtime_header,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- syllabus:start -->", "<!-- syllabus:end -->"
+CONTEXT_START, CONTEXT_END = "<!-- context:start -->", "<!-- context:end -->"
+CONTEXT_TEMPLATE = ROOT / "scripts" / "readme_context.md"
+#: ``{fast:08.error_ratio:.1f}``: mode, notebook, the note's (or headline metric's) name, a format spec
+FIELD = re.compile(r"\{(fast|full):(\d\d)\.(\w+)(?::([^{}]*))?\}")
+#: what a field may have become in the README: a number as ``format`` writes it, or "—" (no value)
+FIELD_TEXT = r"(?:—|[-−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)"
+MISSING = "—"
+
+
+def context_fields(template: str) -> list[tuple[str, str, str]]:
+    """The ``(mode, notebook, name)`` of every field of a context template, in order.
+
+    >>> context_fields("CNN {fast:08.error_ratio:.1f}x; full {full:09.test_auc:.3f}")
+    [('fast', '08', 'error_ratio'), ('full', '09', 'test_auc')]
+    """
+    return [m.group(1, 2, 3) for m in FIELD.finditer(template)]
+
+
+def run_values(data: Path, fast: bool) -> dict[tuple[str, str], float]:
+    """A run's numbers of one mode, by ``(notebook, name)``: its headline results and its notes."""
+    values = {key: r.value for key, r in latest(load_results(data / results_path().name), fast=fast).items()}
+    values.update(load_notes(data / notes_path().name, fast=fast))
+    return values
+
+
+def render_context(template: str, values: dict[str, dict[tuple[str, str], float]]) -> str:
+    """The template with each field replaced by its value (``values["fast"|"full"][(nb, name)]``), or "—".
+
+    >>> render_context("{fast:08.error_ratio:.1f}x and {full:09.test_auc:.3f}", {"fast": {("08", "error_ratio"): 2.44}})
+    '2.4x and —'
+    """
+    def fill(m: re.Match) -> str:
+        mode, nb, name, spec = m.groups()
+        value = values.get(mode, {}).get((nb, name))
+        return MISSING if value is None else format(value, spec or ".4g")
+    return FIELD.sub(fill, template).rstrip("\n")
+
+
+def context_pattern(template: str) -> re.Pattern:
+    """A pattern that the README's block matches only if it is ``template`` with numbers where the fields
+    are: a number anywhere else (typed by hand, or left from an old template) does not match.
+
+    >>> bool(context_pattern("CNN {fast:08.r:.1f}x").fullmatch("CNN 2.4x"))
+    True
+    >>> bool(context_pattern("CNN {fast:08.r:.1f}x fewer").fullmatch("CNN 2.4x fewer (3 runs)"))
+    False
+    """
+    parts, pos = [], 0
+    template = template.rstrip("\n")
+    for m in FIELD.finditer(template):
+        parts += [re.escape(template[pos:m.start()]), FIELD_TEXT]
+        pos = m.end()
+    parts.append(re.escape(template[pos:]))
+    return re.compile("".join(parts))
+
+
+def readme_context(readme_text: str) -> str:
+    """The generated block of the README (between the context markers), without the markers."""
+    return readme_text.split(CONTEXT_START, 1)[1].split(CONTEXT_END, 1)[0].strip("\n")
+
+
+def with_context(readme_text: str, block: str) -> str:
+    head, rest = readme_text.split(CONTEXT_START, 1)
+    _old, tail = rest.split(CONTEXT_END, 1)
+    return f"{head}{CONTEXT_START}\n{block}\n{CONTEXT_END}{tail}"
 
 
 def _cells(num: str, fast: bool, results, times) -> tuple[str, str]:
@@ -113,6 +189,18 @@ def stale_notebooks(readme_text: str, write: bool) -> list[str]:
 def main(argv: list[str]) -> int:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
+    if "--context" in argv:  # only the context lines, from a run's notes and results
+        from course_lib.config import data_dir
+
+        full = Path(argv[argv.index("--full-data") + 1]) if "--full-data" in argv else data_dir()
+        values = {"fast": run_values(data_dir(), fast=True), "full": run_values(full, fast=False)}
+        template = CONTEXT_TEMPLATE.read_text(encoding="utf-8")
+        missing = [f"{mode}:{nb}.{name}" for mode, nb, name in context_fields(template)
+                   if (nb, name) not in values[mode]]
+        atomic_write(readme, with_context(text, render_context(template, values)))
+        print(f"README context lines updated ({len(context_fields(template)) - len(missing)} numbers"
+              + (f"; no value for {', '.join(missing)}" if missing else "") + ").")
+        return 0
     if "--headers" in argv:  # only the notebooks' runtime lines, from the table as it stands
         for name in stale_notebooks(text, write=True):
             print(f"{name}: runtime line updated.")
