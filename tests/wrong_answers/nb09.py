@@ -46,17 +46,20 @@ t = positives[len(positives) - int(np.ceil(sensitivity * len(positives)))]
 return float((scores[y == 0] < t).mean())"""),
     ],
     "exercise-3": [
-        ("dose ignored (default ScanParams)", """\
-s = ct.simulate_slice(0, 0, nodule=False)
-return float((s["image"] - s["phantom"])[28:36, 28:36].std())"""),
+        ("the given slice ignored: a fresh scan at the default dose", """\
+fresh = ct.simulate_slice(0, 0, nodule=False)
+return float((fresh["image"] - fresh["phantom"])[28:36, 28:36].std())"""),
         ("variance instead of standard deviation", """\
-s = ct.simulate_slice(0, 0, nodule=False, params=ct.ScanParams(photons=photons))
 return float((s["image"] - s["phantom"])[28:36, 28:36].var())"""),
         ("whole slice instead of the soft-tissue square", """\
-s = ct.simulate_slice(0, 0, nodule=False, params=ct.ScanParams(photons=photons))
 return float((s["image"] - s["phantom"]).std())"""),
         ("noise measured on the noise-free sinogram's reconstruction", """\
-s = ct.simulate_slice(0, 0, nodule=False, params=ct.ScanParams(photons=photons))
 return float((ct.reconstruct(s["sinogram"]) - s["phantom"])[28:36, 28:36].std())"""),
+        ("phantom not subtracted: the std of the image itself", """\
+return float(s["image"][28:36, 28:36].std())"""),
+        ("square shifted by a pixel", """\
+return float((s["image"] - s["phantom"])[29:37, 29:37].std())"""),
+        ("7x7 square: the end index taken as inclusive", """\
+return float((s["image"] - s["phantom"])[28:35, 28:35].std())"""),
     ],
 }
