@@ -333,6 +333,91 @@ def test_search_finds_the_right_notebook_first(browser, site_html, query, stem):
     assert hrefs[0].split("#")[0] == f"notebooks/{stem}.html", f"{query!r}: results {hrefs[:5]}"
 
 
+#: the screenshots' viewport (CSS pixels = image pixels: device scale factor 1)
+VIEWPORT = (1280, 1000)
+
+
+def screenshot_problems(png: Path, figure_box=None, size=VIEWPORT) -> list[str]:
+    """What is wrong with a screenshot of a page, as a reader would see it ([] = nothing).
+
+    Decoded, not weighed: the image has the viewport's size; text or pictures ("ink", a pixel far from
+    the page's background colour) cover at least 2 % of it and reach at least 40 % of its rows and
+    columns (a blank page, one shot before the page rendered, or a lone error line or header fails,
+    however large its file); ``figure_box`` ``(x, y, width, height)`` — where the browser placed a figure
+    — must show a picture there (many colours, not one flat tone: a broken or empty image fails).
+    """
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(png) as image:
+        pixels = np.asarray(image.convert("RGB")).astype(np.int16)
+    problems = []
+    if (pixels.shape[1], pixels.shape[0]) != tuple(size):
+        problems.append(f"{pixels.shape[1]}x{pixels.shape[0]} pixels, not the viewport's {size[0]}x{size[1]}")
+    colours, counts = np.unique(pixels.reshape(-1, 3), axis=0, return_counts=True)
+    ink = np.abs(pixels - colours[counts.argmax()]).max(axis=2) > 48
+    if ink.mean() < 0.02:
+        problems.append(f"almost empty: {ink.mean():.2%} of the pixels differ from the background")
+    rows, cols = ink.any(axis=1).mean(), ink.any(axis=0).mean()
+    if min(rows, cols) < 0.4:
+        problems.append(f"content in only {rows:.0%} of the rows and {cols:.0%} of the columns")
+    if figure_box is not None:
+        x, y, w, h = (round(v) for v in figure_box)
+        part = pixels[max(y, 0):max(y + h, 0), max(x, 0):max(x + w, 0)].reshape(-1, 3)
+        n_colours = len(np.unique(part, axis=0)) if part.size else 0
+        if w < 50 or h < 50 or part.size == 0 or n_colours < 32 or part.std() < 8:
+            problems.append(f"no picture where the figure is ({x}, {y}, {w}x{h}): {n_colours} colours")
+    return problems
+
+
+def test_screenshot_check_rejects_what_a_broken_page_shows(tmp_path):
+    """The old check (a file over 10 kB) passed each of these; :func:`screenshot_problems` does not."""
+    import numpy as np
+    from PIL import Image, ImageDraw
+
+    rng = np.random.default_rng(0)
+
+    def save(name, pixels):
+        Image.fromarray(pixels.astype(np.uint8)).save(tmp_path / name)
+        return tmp_path / name
+
+    w, h = VIEWPORT
+    # a page: lines of dark "text" down the left two thirds, and a figure (a colour gradient with noise)
+    page = Image.new("RGB", VIEWPORT, "white")
+    draw = ImageDraw.Draw(page)
+    for line in range(40, h - 20, 24):
+        draw.text((240 + line % 37, line), "The tensor x has shape (3, 4); autograd records it " * 3,
+                  fill=(20, 20, 20))
+    yy, xx = np.mgrid[0:300, 0:400]
+    figure = np.stack([xx * 255 / 400, yy * 255 / 300, 128 + rng.integers(-40, 40, xx.shape)], axis=2)
+    good = np.asarray(page).copy()
+    good[500:800, 300:700] = figure
+    good_png = save("good.png", good)
+    assert screenshot_problems(good_png, figure_box=(300, 500, 400, 300)) == []
+
+    # a blank white page of 20 kB and more (invisible noise: the size check passed it)
+    blank = save("blank.png", 255 - rng.integers(0, 3, (h, w, 3)))
+    assert blank.stat().st_size > 20_000
+    assert any("almost empty" in p for p in screenshot_problems(blank))
+    # only a header bar and one error line (the page body did not render)
+    header = np.full((h, w, 3), 255)
+    header[:60] = (40, 60, 120)
+    header[:60] += rng.integers(0, 3, (60, w, 3))
+    header[100:115, 20:600] = 0
+    header_png = save("header.png", header)
+    assert header_png.stat().st_size > 10_000
+    assert any("rows" in p for p in screenshot_problems(header_png))
+    # the right page at another size (a device scale factor or a clipped shot)
+    small = save("small.png", good[: h // 2, : w // 2])
+    assert any("viewport" in p for p in screenshot_problems(small))
+    # the page is there but the figure is a broken image (white where the browser placed it)
+    broken = good.copy()
+    broken[500:800, 300:700] = 255
+    broken_png = save("broken_figure.png", broken)
+    assert broken_png.stat().st_size > 10_000 and screenshot_problems(broken_png) == []
+    assert any("no picture" in p for p in screenshot_problems(broken_png, figure_box=(300, 500, 400, 300)))
+
+
 def test_screenshots_for_review(browser, site_html, visits):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     notebooks = [rel for rel in visits if rel.startswith("notebooks/")]  # the English edition
@@ -345,17 +430,25 @@ def test_screenshots_for_review(browser, site_html, visits):
     _open(page, (site_html / chosen).as_uri())
     page.screenshot(path=SCREENSHOTS / "notebook_page.png")
     figure = page.locator(".cell_output img").first
+    figure_box = None
+    (SCREENSHOTS / "notebook_page_figure.png").unlink(missing_ok=True)
     if figure.count():
         figure.scroll_into_view_if_needed()
         page.evaluate("() => window.scrollBy(0, -200)")
         page.screenshot(path=SCREENSHOTS / "notebook_page_figure.png")
+        # where the browser says the figure is: that part of the screenshot must show a picture
+        box = figure.bounding_box()
+        figure_box = (box["x"], box["y"], box["width"], box["height"]) if box else (0, 0, 0, 0)
     page.close()
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     _open(page, (site_html / "zh_CN" / chosen).as_uri())  # the Chinese edition of the same page
     page.screenshot(path=SCREENSHOTS / "notebook_page_zh_CN.png")
     page.close()
-    for name in ("start_page.png", "notebook_page.png", "notebook_page_zh_CN.png"):
-        assert (SCREENSHOTS / name).stat().st_size > 10_000, name
+    problems = {name: screenshot_problems(SCREENSHOTS / name, box)
+                for name, box in (("start_page.png", None), ("notebook_page.png", None),
+                                  ("notebook_page_zh_CN.png", None), ("notebook_page_figure.png", figure_box))
+                if (SCREENSHOTS / name).exists()}
+    assert not any(problems.values()), problems
 
 
 def test_the_site_also_works_from_a_static_web_server(browser, site_html):
