@@ -27,7 +27,8 @@ _FIX = {
 }
 
 
-def _available(kind: str) -> bool:
+def available(kind: str) -> bool:
+    """Whether a device kind ("cuda", "mps", "cpu") can be used in this process (what get_device tries)."""
     if kind == "cuda":
         return torch.cuda.is_available()
     if kind == "mps":
@@ -52,7 +53,7 @@ def get_device(prefer: str | None = None) -> torch.device:
     requested = prefer or os.environ.get("COURSE_DEVICE") or None
     if requested is None:
         for kind in VALID:
-            if _available(kind):
+            if available(kind):
                 return torch.device(kind)
     name = requested.strip().lower()
     kind = name.split(":", 1)[0]
@@ -63,7 +64,7 @@ def get_device(prefer: str | None = None) -> torch.device:
     if kind not in VALID:
         raise ValueError(f"Unknown device {requested!r}: choose one of {', '.join(VALID + FAKE)} "
                          "(optionally with an index, e.g. 'cuda:0').")
-    if not _available(kind):
+    if not available(kind):
         source = "prefer=" if prefer else "COURSE_DEVICE="
         raise RuntimeError(f"Device {name!r} was requested ({source}{requested!r}) but is not "
                            f"available on this machine. To fix it: {_FIX[kind]}.")

@@ -116,9 +116,9 @@ def _device(requested: str) -> str:
     requested = requested.strip().lower()
     if requested:
         return requested  # fakegpu/fakemps are not enabled in this process: the name is enough
-    from .device import VALID, _available  # get_device()'s automatic choice, whatever this process's env
+    from .device import VALID, available  # get_device()'s automatic choice, whatever this process's env
 
-    kind = next(k for k in VALID if _available(k))
+    kind = next(k for k in VALID if available(k))
     if kind == "cuda":
         import torch
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import difflib
-import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,15 +33,10 @@ from .languages import HAND_TRANSLATED as SOURCE_LANGUAGE  # translated by hand;
 from .languages import LANGUAGES
 from .report import parse_runtime_header, runtime_header
 
-FUZZY_CUTOFF = 0.5  # an edited paragraph keeps its old translation (marked stale) above this similarity
+# zh_TW is generated from zh_CN: re-exported, as report.runtime_header and the site build read them here
+from .traditional import TW_OVERRIDES, to_traditional  # noqa: F401
 
-# OpenCC's s2twp is right for general Taiwan phrasing; these are deep-learning terms it gets wrong.
-# Applied to the converted text, in order (longest first where they overlap).
-TW_OVERRIDES: list[tuple[str, str]] = [
-    ("超引數", "超參數"),  # hyperparameter: 參數 (parameter), not 引數 (a function's argument)
-    ("引數", "參數"),  # a model's parameters are 參數 in Taiwan's ML writing too
-    ("最佳化器", "優化器"),  # PyTorch's optimizer: 優化器 is the common Taiwan usage (torch.optim docs)
-]
+FUZZY_CUTOFF = 0.5  # an edited paragraph keeps its old translation (marked stale) above this similarity
 
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SEP = re.compile(r"\n[ \t]*\n+")
@@ -265,30 +259,6 @@ def catalog_path(locale_dir: str | Path, lang: str, notebook: str | Path) -> Pat
     return Path(locale_dir) / lang / "LC_MESSAGES" / f"{name}.po"
 
 
-@functools.lru_cache(maxsize=1)
-def _opencc():
-    import opencc
-
-    return opencc.OpenCC("s2twp")
-
-
-def to_traditional(text: str) -> str:
-    """Simplified → Traditional Chinese with Taiwan phrasing (OpenCC ``s2twp``) and the course's
-    overrides. Code in backticks and formulas in ``$…$`` are left exactly as they are.
-
-    >>> to_traditional("张量的梯度")
-    '張量的梯度'
-    """
-    out = []
-    for part in re.split(r"(`[^`]*`|\$\$.*?\$\$|\$[^$\n]*\$|\]\([^)]*\))", text, flags=re.S):
-        if part.startswith(("`", "$", "](")):
-            out.append(part)
-            continue
-        converted = _opencc().convert(part)
-        for wrong, right in TW_OVERRIDES:
-            converted = converted.replace(wrong, right)
-        out.append(converted)
-    return "".join(out)
 
 
 def load_translations(po_path: str | Path, lang: str) -> dict[tuple[str, str], str]:
@@ -336,9 +306,9 @@ def _keep_anchor(english: str, translated: str) -> str:
     """A translated heading (levels 1-3, those the site makes anchors for) preceded by an empty
     element carrying the English heading's anchor, so ``notebook.ipynb#english-slug`` links still land
     there."""
-    from .markdown import _ATX, heading_slug
+    from .markdown import ATX_HEADING, heading_slug
 
-    atx = _ATX.match(english.splitlines()[0]) if english.strip() else None
+    atx = ATX_HEADING.match(english.splitlines()[0]) if english.strip() else None
     if not atx or len(atx.group(1)) > 3 or "\n" in english.strip():
         return translated
     slug, local = heading_slug(english.splitlines()[0]), heading_slug(translated.splitlines()[0])
@@ -476,23 +446,10 @@ def glossary_issues(msgid: str, msgstr: str, terms: list[Term], comment: str = "
 
 def heading_anchors(nb) -> list[str]:
     """The anchors MyST makes for a notebook's headings (levels 1-3), in order; a repeated one gets
-    ``-1``, ``-2``, ... as MyST numbers them."""
-    from .markdown import _ATX, github_slugify, heading_text, unique_slug
+    ``-1``, ``-2``, ... as MyST numbers them (:func:`course_lib.markdown.anchored_headings`)."""
+    from .markdown import anchored_headings
 
-    anchors: list[str] = []
-    for cell in _markdown_cells(nb):
-        for block in split_blocks(cell.source):
-            if _FENCE.match(block):
-                continue
-            for line in block.splitlines():
-                atx = _ATX.match(line)
-                if not atx or len(atx.group(1)) > 3:
-                    continue
-                slug = github_slugify(heading_text(atx.group(2) or "").strip())
-                if not slug:
-                    continue
-                anchors.append(unique_slug(slug, anchors))
-    return anchors
+    return [anchor for anchor, _ in anchored_headings(cell.source for cell in _markdown_cells(nb))]
 
 
 def anchor_map(english, translated) -> dict[str, str]:

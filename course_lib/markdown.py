@@ -25,7 +25,10 @@ def github_slugify(title: str) -> str:
     return _NOT_SLUG.sub("", title.lower().replace(" ", "-"))
 
 
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+#: An ATX heading line: group 1 its ``#`` marks (the level), group 2 its text.
+ATX_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+#: The line opening a fenced code block (CommonMark: up to 3 spaces, 3 or more backticks or tildes).
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$\s](?:[^$]*[^$\s])?\$")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -61,7 +64,7 @@ def heading_slug(line: str) -> str | None:
     >>> heading_slug("## 3. `backward()` and the graph")
     '3-backward-and-the-graph'
     """
-    atx = _ATX.match(line)
+    atx = ATX_HEADING.match(line)
     if not atx:
         return None
     return github_slugify(heading_text(atx.group(2) or "").strip())
@@ -79,3 +82,48 @@ def unique_slug(slug: str, taken) -> str:
         i += 1
         unique = f"{slug}-{i}"
     return unique
+
+
+def headings(markdown: str) -> list[tuple[int, str]]:
+    r"""``(level, text)`` of a Markdown text's ATX headings, outside fenced code blocks (CommonMark: a
+    fence closes only on a line of the same character, at least as long, with nothing after it; an
+    unclosed fence runs to the end of the text). ``text`` is what MyST slugs (:func:`heading_text`).
+
+    >>> headings("# A\n````\n```\n# not a heading\n```\n````\n## B `x` ##")
+    [(1, 'A'), (2, 'B x')]
+    """
+    found, fence = [], None
+    for line in markdown.splitlines():
+        if fence is not None:
+            stripped = line.strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]) and len(line) - len(
+                    line.lstrip(" ")) <= 3:
+                fence = None
+            continue
+        opening = FENCE.match(line)
+        if opening:
+            fence = opening.group(1)
+            continue
+        atx = ATX_HEADING.match(line)
+        if atx:
+            found.append((len(atx.group(1)), heading_text(atx.group(2) or "").strip()))
+    return found
+
+
+def anchored_headings(markdown_cells, max_level: int = 3) -> list[tuple[str, str]]:
+    r"""``(anchor, heading text)`` of the headings (levels 1 to ``max_level``) of one page made of
+    Markdown cells (each its own text: a fence never runs into the next cell), in order, numbered as
+    MyST numbers a repeated anchor (:func:`unique_slug`). The one heading walker of the course: the
+    translated notebooks' anchors (:func:`course_lib.i18n.heading_anchors`) and the recipes' links
+    (``tests/test_recipes.py``) both use it.
+
+    >>> anchored_headings(["# Intro\n```\n# x = 1\n```", "## Intro\n#### Deep"])
+    [('intro', 'Intro'), ('intro-1', 'Intro')]
+    """
+    anchors: list[tuple[str, str]] = []
+    for cell in markdown_cells:
+        for level, text in headings(cell):
+            slug = github_slugify(text)
+            if level <= max_level and slug:
+                anchors.append((unique_slug(slug, {a for a, _ in anchors}), text))
+    return anchors

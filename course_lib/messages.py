@@ -139,7 +139,7 @@ def _pattern(template: str) -> re.Pattern:
 
 @functools.lru_cache(maxsize=4)
 def _table(lang: str):
-    from .i18n import to_traditional
+    from .traditional import to_traditional
 
     path = CATALOG  # zh_CN, translated by people; zh_TW is generated from it
     if not path.exists():

@@ -27,13 +27,13 @@ def accuracy(output: torch.Tensor, target: torch.Tensor) -> float:
 def predict(model: nn.Module, loader: Iterable, device: torch.device | None = None
             ) -> tuple[torch.Tensor, torch.Tensor]:
     """Run ``model`` over a loader of ``(*inputs, target)`` batches; return outputs and targets on CPU."""
-    from .train import _split, to_device
+    from .train import split_batch, to_device
 
     device = device or next(model.parameters()).device
     model.eval()
     outputs, targets = [], []
     for batch in loader:
-        inputs, target = _split(to_device(batch, device))
+        inputs, target = split_batch(to_device(batch, device))
         outputs.append(model(*inputs).float().cpu())
         targets.append(target.cpu())
     return torch.cat(outputs), torch.cat(targets)

@@ -107,7 +107,13 @@ def to_device(batch: Any, device: torch.device) -> Any:
     return batch
 
 
-def _split(batch: Any) -> tuple[tuple, Any]:
+def split_batch(batch: Any) -> tuple[tuple, Any]:
+    """A batch ``(*inputs, target)`` as ``(inputs, target)``, as :func:`fit` and
+    :func:`course_lib.metrics.evaluate` read it; anything else is refused with what to do.
+
+    >>> split_batch((1, 2, 3))
+    ((1, 2), 3)
+    """
     if not isinstance(batch, (list, tuple)) or len(batch) < 2:
         raise ValueError("Each batch must be a tuple (*inputs, target); got "
                          f"{type(batch).__name__}. Wrap your Dataset to return (x, y).")
@@ -148,7 +154,7 @@ def _run_epoch(model: nn.Module, loader: Iterable, loss_fn: Callable, metrics: M
     grad_mode = torch.enable_grad() if training else torch.no_grad()
     with grad_mode:
         for step, batch in enumerate(loader, start=1):
-            inputs, target = _split(to_device(batch, device))
+            inputs, target = split_batch(to_device(batch, device))
             try:
                 with autocast():
                     output = model(*inputs)

@@ -116,45 +116,24 @@ def parse_recipes(text: str) -> list[Recipe]:
     return recipes
 
 
-from course_lib.markdown import _ATX, github_slugify, heading_text, unique_slug  # noqa: E402
+from course_lib.markdown import anchored_headings, github_slugify, heading_text  # noqa: E402
 
 
-def markdown_headings(markdown: str) -> list[tuple[int, str]]:
-    """``(level, text)`` of the ATX headings of a Markdown text, skipping fenced code blocks."""
-    headings, fence = [], None
-    for line in markdown.splitlines():
-        match = FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)
-            continue
-        if fence is not None:
-            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
-                fence = None
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            headings.append((len(atx.group(1)), heading_text(atx.group(2) or "").strip()))
-    return headings
+def notebook_cells(path: Path) -> list[str]:
+    """The sources of a notebook's Markdown cells."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells if c["cell_type"] == "markdown"]
 
 
 def notebook_markdown(path: Path) -> str:
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    texts = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-             for c in cells if c["cell_type"] == "markdown"]
-    return "\n\n".join(texts)
+    return "\n\n".join(notebook_cells(path))
 
 
 def notebook_anchors(path: Path, max_level: int = HEADING_ANCHOR_LEVELS) -> dict[str, str]:
-    """Anchor slug -> heading text for one notebook page, as MyST-NB numbers them (one document)."""
-    anchors: dict[str, str] = {}
-    for level, text in markdown_headings(notebook_markdown(path)):
-        if level > max_level:
-            continue
-        slug = github_slugify(text)
-        if not slug:
-            continue
-        anchors[unique_slug(slug, anchors)] = text
-    return anchors
+    """Anchor slug -> heading text for one notebook page, as MyST-NB numbers them (one document): the
+    package's one heading walker, :func:`course_lib.markdown.anchored_headings`."""
+    return dict(anchored_headings(notebook_cells(path), max_level=max_level))
 
 
 def link_problems(recipe: Recipe, root: Path = ROOT) -> list[str]:

@@ -249,7 +249,7 @@ def _deduplicated_tweets() -> tuple[tuple[tuple[str, int], ...], tuple[tuple[str
     Returns ``(kept (text, label), their keys, counts)``; cached because cleaning 38k tweets
     takes seconds and notebooks call the loader more than once.
     """
-    from ..text import near_duplicate_key
+    from ..clean import near_duplicate_key
 
     groups: dict[tuple[str, ...], list[tuple[str, int]]] = {}
     for text, label, _conf in read_tweets():
