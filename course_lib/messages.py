@@ -25,13 +25,26 @@ import functools
 import os
 import re
 from pathlib import Path
-
-import polib
+from typing import TYPE_CHECKING
 
 from .languages import LANGUAGES
 
+if TYPE_CHECKING:
+    import polib
+
 CATALOG = Path(__file__).resolve().parent / "locale" / "zh_CN" / "LC_MESSAGES" / "course_lib.po"
 SUPPORTED = tuple(LANGUAGES)
+
+
+def _polib():
+    """polib, imported on first use: only a Chinese edition reads the catalog, and polib comes with the
+    ``[i18n]`` extra (``make lab LANG=zh_CN`` installs it; the English course does not need it)."""
+    try:
+        import polib
+    except ImportError as err:
+        raise ImportError("The Chinese edition needs the course's [i18n] extra: pip install -e '.[i18n]' "
+                          "(`make lab LANG=zh_CN` installs it).") from err
+    return polib
 
 # The sentences course_lib itself builds around a learner's message (str.format templates).
 FRAMES = [
@@ -145,7 +158,7 @@ def _table(lang: str):
     if not path.exists():
         return {}, []
     exact, templates = {}, []
-    for e in polib.pofile(str(path)):
+    for e in _polib().pofile(str(path)):
         if e.obsolete or not e.msgstr.strip() or "fuzzy" in e.flags:
             continue
         msgstr = to_traditional(e.msgstr) if lang == "zh_TW" else e.msgstr
@@ -212,6 +225,7 @@ def notebook_messages(source: str) -> list[tuple[str, str]]:
 def extract(notebooks: list[Path]) -> polib.POFile:
     """A fresh catalog of every run-time message of the notebooks, plus :data:`FRAMES`."""
     import nbformat
+    import polib
 
     po = polib.POFile(wrapwidth=0)
     po.metadata = {"Project-Id-Version": "course_lib", "Content-Type": "text/plain; charset=UTF-8",
@@ -238,6 +252,8 @@ def extract(notebooks: list[Path]) -> polib.POFile:
 
 def problems(notebooks: list[Path]) -> list[str]:
     """Run-time messages of the notebooks with no up-to-date translation ([] = complete)."""
+    import polib
+
     have = {}
     if CATALOG.exists():
         have = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(CATALOG)) if not e.obsolete}

@@ -84,6 +84,7 @@ else
     echo "==> installing $TORCH_PIN $VISION_PIN and the course with [dev]"
     # One resolution: the pins hold torch and torchvision at the floor while pip picks the rest.
     "${PIP[@]}" install --quiet "${INDEX_ARGS[@]}" "$TORCH_PIN" "$VISION_PIN" -e ".[dev]"
+    bash scripts/install_data_carriers.sh "$VENV/bin/python"  # the tweets' carrier, without nltk
     echo "$want" > "$stamp"
 fi
 "$VENV/bin/python" - "$TORCH_PIN" <<'EOF'

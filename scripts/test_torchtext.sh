@@ -11,8 +11,8 @@
 #   TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 #                           optional: take torch/torchvision from PyTorch's CPU index, a much
 #                           smaller download than PyPI's CUDA build
-# The pins below must equal the `legacy-torchtext` extra in pyproject.toml (tests/test_text.py
-# checks that they do).
+# The pins live here only: pyproject.toml has no extra for them (its torch floor excludes 2.3, so such
+# an extra could never install; tests/test_text.py checks every extra installs with the base).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

