@@ -72,4 +72,29 @@ def split_overlap(splits: Mapping[str, Iterable[Any]], key: Callable[[Any], Hash
     return report
 
 
-__all__ = ["LeakError", "Overlap", "split_overlap"]
+def pixels(item: Any) -> bytes:
+    """The key of an image, or of a ``(image, label)`` item: its exact values, as bytes. Two images with
+    the same pixels are the same example, whatever their labels say."""
+    image = item[0] if isinstance(item, tuple) else item
+    array = image.detach().cpu().numpy() if hasattr(image, "detach") else image
+    return array.tobytes()
+
+
+def dataset_overlap(splits: Any, key: Callable[[Any], Hashable] = pixels) -> Overlap:
+    """:func:`split_overlap` of a :class:`course_lib.data.Splits` (train, val, test), item by item —
+    by default by their pixels, the check every notebook that splits images runs right after loading.
+
+    >>> import torch
+    >>> from torch.utils.data import TensorDataset
+    >>> from types import SimpleNamespace
+    >>> x = torch.arange(12.0).reshape(6, 2)
+    >>> y = torch.zeros(6)
+    >>> parts = SimpleNamespace(train=TensorDataset(x[:4], y[:4]), val=TensorDataset(x[4:5], y[4:5]),
+    ...                         test=TensorDataset(x[[5, 0]], y[:2]))   # x[0] is in train and in test
+    >>> dataset_overlap(parts).shared[("train", "test")] == [pixels(x[0])]
+    True
+    """
+    return split_overlap({name: list(getattr(splits, name)) for name in ("train", "val", "test")}, key=key)
+
+
+__all__ = ["LeakError", "Overlap", "dataset_overlap", "pixels", "split_overlap"]

@@ -7,8 +7,8 @@ scanned again has other pixels, so only the phantom key sees it (the planted lea
 from __future__ import annotations
 
 import numpy as np
-import torch
 import pytest
+import torch
 
 from course_lib import ct
 from course_lib.data.sources import load_mnist5k
@@ -36,6 +36,7 @@ def test_ct_splits_share_no_phantom_and_a_rescanned_patient_is_caught():
     again = ct.rescan(data, [tr[0]], photons=data.params.photons, seed=7)[0]
     pixels = {"train": data.images[tr], "test": np.concatenate([data.images[te], again[None]])}
     assert split_overlap(pixels, key=lambda a: a.tobytes()).total == 0      # other noise: other pixels
-    leaked = {"train": by_phantom["train"], "test": np.concatenate([by_phantom["test"], data.sinograms[tr[:1]]])}
+    leaked = {"train": by_phantom["train"],
+              "test": np.concatenate([by_phantom["test"], data.sinograms[tr[:1]]])}
     with pytest.raises(LeakError, match="1 item"):
         split_overlap(leaked, key=lambda a: a.tobytes()).check()

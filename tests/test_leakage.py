@@ -39,3 +39,21 @@ def test_the_helper_sees_the_en_fr_leak_of_issue_22():
     words = split_overlap(split, key=words_key).shared[("train", "test")]
     assert 0 < len(tokens) < len(words)
     assert ("shut", "down", "kernel") in tokens
+
+
+def test_dataset_overlap_finds_a_planted_image_and_ignores_its_label():
+    import torch
+    from torch.utils.data import TensorDataset
+
+    from course_lib.data import load_digits
+    from course_lib.leakage import dataset_overlap
+
+    splits = load_digits(seed=0)
+    assert dataset_overlap(splits).total == 0          # 1,797 distinct images, each in one split
+    image, label = splits.train[3]
+    x, y = splits.test.tensors
+    splits.test = TensorDataset(torch.cat([x, image[None]]), torch.cat([y, (label + 1)[None] % 10]))
+    report = dataset_overlap(splits)
+    assert report.total == 1 and len(report.shared[("train", "test")]) == 1   # relabelled, same image
+    with pytest.raises(LeakError):
+        report.check()
