@@ -10,6 +10,8 @@ FAST ?= 1
 # Test runs keep their data (caches, models, results, times) apart from the learner's data/: a fast-mode
 # `make test` must never overwrite a model a learner trained in full mode, nor delete their runs.
 RUN_DATA ?= $(CURDIR)/data/test-run
+# The full-mode run whose numbers the README's context lines quote (`make readme-context`).
+FULL_DATA ?= $(RUN_DATA)
 
 # The simulated-accelerator lane (course_lib.fakegpu): every notebook on a device that computes on
 # the CPU but fails the way CUDA fails (FAKE_DEVICE=fakemps: the way Apple MPS fails). NOTEBOOKS
@@ -18,7 +20,7 @@ FAKE_DEVICE ?= fakegpu
 FAKE_DATA ?= $(CURDIR)/data/$(FAKE_DEVICE)-run
 NOTEBOOKS ?= notebooks
 
-.PHONY: i18n-update i18n-status install lab lab-install test unit check test-floor run-all report readme doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
+.PHONY: i18n-update i18n-status install lab lab-install test unit check test-floor run-all report readme readme-context doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
 
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
@@ -128,6 +130,11 @@ report: install
 
 readme: install
 	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python scripts/update_readme.py
+
+# The README's context lines from scripts/readme_context.md: fast-mode numbers from RUN_DATA, full-mode
+# ones from FULL_DATA (e.g. FULL_DATA=data/robustness/full/default).
+readme-context: install
+	COURSE_DATA_DIR=$(RUN_DATA) $(BIN)/python scripts/update_readme.py --context --full-data $(FULL_DATA)
 
 doctor: install
 	$(BIN)/python -m course_lib doctor

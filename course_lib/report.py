@@ -269,7 +269,7 @@ def runtime_header(fast: str, full: str, lang: str = "en") -> str:
 
     text = _RUNTIME_ZH.format(fast=zh(fast), full=zh(full))
     if lang == "zh_TW":
-        from .i18n import to_traditional
+        from .traditional import to_traditional
 
         text = to_traditional(text)
     return text

@@ -11,11 +11,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "course_lib"
 
-#: Circles known and not yet broken, with why. ``course_lib.report`` imports ``i18n.to_traditional`` (its
-#: zh_TW runtime line) and i18n renders runtime lines with ``report.runtime_header``; report.py is being
-#: edited elsewhere, so its half of the fix (import ``to_traditional`` from ``course_lib.traditional``,
-#: where it now lives) waits for that work to land. Nothing else may be added here.
-KNOWN_CIRCLES = {frozenset({"course_lib.i18n", "course_lib.report"})}
+#: Circles known and not yet broken, with why: none left (add one only with its reason).
+KNOWN_CIRCLES: set[frozenset[str]] = set()
 
 
 def module_name(path: Path, root: Path) -> str:
