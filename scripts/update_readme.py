@@ -109,15 +109,27 @@ def with_context(readme_text: str, block: str) -> str:
     return f"{head}{CONTEXT_START}\n{block}\n{CONTEXT_END}{tail}"
 
 
-def _cells(num: str, fast: bool, results, times) -> tuple[str, str]:
-    """(time, headline) of notebook ``num`` in one mode, from the report."""
-    rows = [r for (nb, _), r in sorted(results.items()) if nb == num]
+def _cells(num: str, fast: bool, results, times, fast_metrics: list[str] | None = None) -> tuple[str, str]:
+    """(time, headline) of notebook ``num`` in one mode, from the report.
+
+    The full-mode column lists values in the order of the fast-mode column's metrics (``fast_metrics``),
+    "—" where full mode recorded none, then any full-mode-only metric with its name and target.
+    """
+    rows = {r.metric: r for (nb, _), r in sorted(results.items()) if nb == num}
     secs = f"{times[num]:.0f} s" if num in times else "—"
+
+    def named(r) -> str:
+        return (f"{r.metric} = {r.value:.4g} ({'≥' if r.higher_is_better else '≤'} {r.target:g}"
+                f"{'' if r.passed else ', FAILED'})")
+
     if fast:
-        shown = "; ".join(f"{r.metric} = {r.value:.4g} ({'≥' if r.higher_is_better else '≤'} "
-                          f"{r.target:g}{'' if r.passed else ', FAILED'})" for r in rows)
+        shown = "; ".join(named(r) for r in rows.values())
     else:  # the metrics and targets are named in the fast-mode column
-        shown = "; ".join(f"{r.value:.4g}{'' if r.passed else ' (FAILED)'}" for r in rows)
+        order = fast_metrics or []
+        cells = [f"{rows[m].value:.4g}{'' if rows[m].passed else ' (FAILED)'}" if m in rows else "—"
+                 for m in order]
+        cells += [f"{named(r)}, full mode only" for m, r in rows.items() if m not in order]
+        shown = "; ".join(cells) if any(c != "—" for c in cells) else ""
     return secs, shown or "—"
 
 
@@ -129,7 +141,8 @@ def syllabus_table() -> str:
              "|---|---|---|---:|---|---:|---|"]
     for num, (stem, topic) in SYLLABUS.items():
         fast_secs, fast_shown = _cells(num, True, *modes[True])
-        full_secs, full_shown = _cells(num, False, *modes[False])
+        fast_metrics = sorted(m for (nb, m) in modes[True][0] if nb == num)
+        full_secs, full_shown = _cells(num, False, *modes[False], fast_metrics=fast_metrics)
         link = f"[`{stem}.ipynb`](notebooks/{stem}.ipynb)"
         row = [num, link, topic, fast_secs, fast_shown, full_secs, full_shown]
         lines.append("| " + " | ".join(row) + " |")

@@ -88,3 +88,16 @@ def test_fields_render_as_the_pattern_expects(spec, value, shown):
     out = update_readme.render_context(template, {"fast": {("08", "r"): value}})
     assert out == f"x {shown} y"
     assert update_readme.context_pattern(template).fullmatch(out)
+
+
+def test_the_full_mode_column_lines_up_with_the_fast_metrics():
+    from course_lib.report import Result
+
+    def result(metric, value, fast):
+        return Result("15", metric, value, 1e-4, False, True, "cpu", 1.0, fast, 0.0)
+
+    full = {("15", m): result(m, v, False) for m, v in (("ddp", 0.0), ("fsdp", 0.0), ("resume", 0.0))}
+    _, shown = update_readme._cells("15", False, full, {}, fast_metrics=["ddp", "export", "resume"])
+    # export was not recorded in full mode: "—" in its place, not the next metric's value; fsdp is named
+    assert shown == "0; —; 0; fsdp = 0 (≤ 0.0001), full mode only"
+    assert update_readme._cells("07", False, {}, {}, fast_metrics=["test_accuracy"]) == ("—", "—")
