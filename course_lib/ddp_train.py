@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -144,15 +145,79 @@ def _kill_myself_once(step: int, rank: int, args: argparse.Namespace) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+@dataclass
+class Progress:
+    """Where a run stands — what a step checkpoint saves and a restart resumes."""
+
+    step: int = 0                  #: optimizer steps taken
+    epoch: int = 0                 #: the epoch to continue
+    skip: int = 0                  #: batches of that epoch already done (the sampler's order is the same)
+    losses: list[float] = field(default_factory=list)   #: mean training loss of each finished epoch
+    carried: torch.Tensor | None = None  #: (loss sum, count) of the epoch so far, kept by rank 0
+    resumed_from: str | None = None
+
+
+def resume(args: argparse.Namespace, rank: int, world: int, device: torch.device, model: nn.Module,
+           optimizer: torch.optim.Optimizer) -> Progress:
+    """The progress to start from: a fresh run, or — with ``--ckpt-dir`` — the state of the checkpoint
+    rank 0 chose (:func:`agreed_checkpoint`), loaded into ``model`` and ``optimizer`` on every rank.
+
+    Refuses a checkpoint written by another run (other ``--lr``, ``--seed``, ``--samples``, batch or
+    world size): continuing it would silently mix two runs.
+    """
+    from .checkpoint import set_rng_state
+
+    fresh = Progress(carried=torch.zeros(2, device=device))
+    found = agreed_checkpoint(args.ckpt_dir, rank, world, device) if args.ckpt_dir else None
+    if found is None:
+        return fresh
+    path, payload = found
+    model.load_state_dict(payload["model"])
+    optimizer.load_state_dict(payload["optimizer"])
+    set_rng_state(payload["rng"])  # every rank draws the same numbers in this script
+    extra = payload["extra"]
+    differ = run_differences(extra, run_settings(args, world))
+    if differ:
+        raise SystemExit(f"{path} was written by a different run ({'; '.join(differ)}). Resuming it "
+                         "would silently continue that run: use a new --ckpt-dir for this one.")
+    if rank == 0:
+        print(f"resumed from {path.name}: step {extra['step']}, epoch {extra['epoch'] + 1}, batch "
+              f"{extra['batch_in_epoch']} (restart {os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')})",
+              flush=True)
+    return Progress(step=extra["step"], epoch=extra["epoch"], skip=extra["batch_in_epoch"],
+                    losses=list(extra["losses"]),
+                    carried=extra["carried"].to(device) if rank == 0 else fresh.carried,
+                    resumed_from=path.name)
+
+
+def save_progress(args: argparse.Namespace, rank: int, world: int, model: nn.Module,
+                  optimizer: torch.optim.Optimizer, progress: Progress, total: torch.Tensor) -> None:
+    """A step checkpoint, written by rank 0 (every rank must call: the epoch's loss so far is summed over
+    all of them, and rank 0 then carries the sum while the others start counting again from zero)."""
+    from .checkpoint import save_step_checkpoint
+
+    so_far = total.clone()
+    if world > 1:
+        dist.all_reduce(so_far)
+    if rank == 0:
+        save_step_checkpoint(args.ckpt_dir, progress.step, keep=args.keep, model=model, optimizer=optimizer,
+                             extra={"step": progress.step, "epoch": progress.epoch,
+                                    "batch_in_epoch": progress.skip, "carried": so_far.cpu(),
+                                    "losses": progress.losses, **run_settings(args, world)})
+        total.copy_(so_far)
+    elif world > 1:
+        total.zero_()
+
+
 def train(args: argparse.Namespace) -> dict:
     """Train and (on rank 0) save; returns a summary dict.
 
     With ``--ckpt-dir`` the full training state (weights, optimizer, epoch, position in the epoch,
-    RNG, the running loss) is saved every ``--ckpt-every`` steps by rank 0, and at start every rank
-    resumes from the newest intact checkpoint there -- so a job restarted by ``torchrun
-    --max-restarts`` continues where the last checkpoint left off and ends with the same weights.
+    RNG, the running loss) is saved every ``--ckpt-every`` steps by rank 0 (:func:`save_progress`), and
+    at start every rank resumes from the checkpoint rank 0 chose (:func:`resume`) -- so a job restarted
+    by ``torchrun --max-restarts`` continues where the last checkpoint left off and ends with the same
+    weights.
     """
-    from .checkpoint import save_checkpoint, save_step_checkpoint, set_rng_state
     from .data import load_mnist5k
 
     if args.fsdp and args.ckpt_dir:
@@ -178,69 +243,46 @@ def train(args: argparse.Namespace) -> dict:
         net = DDP(model) if world > 1 else model
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
-    losses: list[float] = []
-    step, start_epoch, skip = 0, 0, 0
-    carried = torch.zeros(2, device=device)  # loss sum and count of the epoch so far (all ranks)
-    resumed_from = None
-    if args.ckpt_dir:
-        found = agreed_checkpoint(args.ckpt_dir, rank, world, device)
-        if found is not None:
-            path, payload = found
-            model.load_state_dict(payload["model"])
-            opt.load_state_dict(payload["optimizer"])
-            set_rng_state(payload["rng"])  # every rank draws the same numbers in this script
-            extra = payload["extra"]
-            differ = run_differences(extra, run_settings(args, world))
-            if differ:
-                raise SystemExit(f"{path} was written by a different run ({'; '.join(differ)}). Resuming it "
-                                 "would silently continue that run: use a new --ckpt-dir for this one.")
-            step, start_epoch, skip = extra["step"], extra["epoch"], extra["batch_in_epoch"]
-            losses = list(extra["losses"])
-            if rank == 0:
-                carried = extra["carried"].to(device)
-            resumed_from = path.name
-            if rank == 0:
-                print(f"resumed from {path.name}: step {step}, epoch {start_epoch + 1}, batch {skip} "
-                      f"(restart {os.environ.get('TORCHELASTIC_RESTART_COUNT', '0')})", flush=True)
-    for epoch in range(start_epoch, args.epochs):
+    run = resume(args, rank, world, device, model, opt)
+    first_epoch, skip = run.epoch, run.skip
+    for epoch in range(first_epoch, args.epochs):
         sampler.set_epoch(epoch)  # a new shuffle each epoch, the same on every process
-        total = carried if epoch == start_epoch else torch.zeros(2, device=device)
+        total = run.carried if epoch == first_epoch else torch.zeros(2, device=device)  # loss sum, count
         for i, (x, y) in enumerate(loader):
-            if epoch == start_epoch and i < skip:
+            if epoch == first_epoch and i < skip:
                 continue  # done before the checkpoint: the sampler's order is the same, skip ahead
             x, y = x.to(device), y.to(device)
             loss = loss_fn(net(x), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()  # DDP all-reduces (averages) gradients here; FSDP reduce-scatters them
             opt.step()
-            step += 1
+            run.step, run.epoch, run.skip = run.step + 1, epoch, i + 1
             total += torch.stack([loss.detach() * len(y), torch.tensor(len(y), device=device)])
-            _kill_myself_once(step, rank, args)
-            if args.ckpt_dir and args.ckpt_every and step % args.ckpt_every == 0:
-                so_far = total.clone()
-                if world > 1:
-                    dist.all_reduce(so_far)  # the loss of every rank so far, kept by rank 0
-                if rank == 0:
-                    save_step_checkpoint(args.ckpt_dir, step, keep=args.keep, model=model, optimizer=opt,
-                                         extra={"step": step, "epoch": epoch, "batch_in_epoch": i + 1,
-                                                "carried": so_far.cpu(), "losses": losses,
-                                                **run_settings(args, world)})
-                    total.copy_(so_far)
-                elif world > 1:
-                    total.zero_()
+            _kill_myself_once(run.step, rank, args)
+            if args.ckpt_dir and args.ckpt_every and run.step % args.ckpt_every == 0:
+                save_progress(args, rank, world, model, opt, run, total)
         if world > 1:
             dist.all_reduce(total)
-        losses.append((total[0] / total[1]).item())
+        run.losses.append((total[0] / total[1]).item())
         if rank == 0:
-            print(f"epoch {epoch + 1}: loss {losses[-1]:.4f} (world size {world}, {device})", flush=True)
+            print(f"epoch {epoch + 1}: loss {run.losses[-1]:.4f} (world size {world}, {device})", flush=True)
+    return finish(args, rank, world, device, model, net, run)
+
+
+def finish(args: argparse.Namespace, rank: int, world: int, device: torch.device, model: nn.Module,
+           net: nn.Module, run: Progress) -> dict:
+    """The run's summary; the trained model saved (rank 0, or every rank's shard with FSDP); the process
+    group closed."""
+    from .checkpoint import save_checkpoint
+
     param_bytes = [local_parameter_bytes(net)]
     if world > 1:
         gathered: list = [None] * world
         dist.all_gather_object(gathered, param_bytes[0])
         param_bytes = gathered
-    summary = {"world_size": world, "losses": losses, "backend": dist.get_backend() if world > 1 else "none",
-               "global_batch": args.batch_size, "device": str(device), "steps": step,
-               "resumed_from": resumed_from,
+    summary = {"world_size": world, "losses": run.losses,
+               "backend": dist.get_backend() if world > 1 else "none", "global_batch": args.batch_size,
+               "device": str(device), "steps": run.step, "resumed_from": run.resumed_from,
                "restarts": int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")),
                "sharded": bool(args.fsdp and world > 1), "param_bytes_per_rank": param_bytes}
     if args.out and args.fsdp and world > 1:

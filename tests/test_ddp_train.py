@@ -74,3 +74,30 @@ def test_keep_must_keep_the_checkpoint_just_written(tmp_path):
     assert not list(tmp_path.iterdir())
     with pytest.raises(SystemExit):
         ddp_train.parse_args(["--keep", "0"])
+
+
+def test_resume_reads_back_the_saved_progress_and_a_resumed_run_ends_as_a_straight_one(tmp_path, monkeypatch):
+    """The loop's state is explicit (``Progress``): what ``resume`` reads back is what the checkpoint saved,
+    and a run stopped after a checkpoint then resumed ends with the uninterrupted run's weights and losses."""
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    base = ["--batch-size", "32", "--samples", "128", "--device", "cpu", "--ckpt-every", "3"]
+    straight = ddp_train.train(ddp_train.parse_args([*base, "--epochs", "2", "--out", str(tmp_path / "a.pt"),
+                                                     "--ckpt-dir", str(tmp_path / "a")]))
+    # 4 steps per epoch: the newest checkpoint (step 6) is 2 batches into the second epoch
+    args = ddp_train.parse_args([*base, "--epochs", "2", "--ckpt-dir", str(tmp_path / "a")])
+    model = ddp_train.build_model()
+    progress = ddp_train.resume(args, 0, 1, torch.device("cpu"), model,
+                                torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9))
+    assert (progress.step, progress.epoch, progress.skip) == (6, 1, 2)
+    assert progress.losses == straight["losses"][:1] and progress.resumed_from == "step_00000006.pt"
+    assert progress.carried[1].item() == 2 * 32            # two batches of the epoch counted so far
+    # one epoch now, then the same run continued to two: the same end as the straight run
+    ddp_train.train(ddp_train.parse_args([*base, "--epochs", "1", "--ckpt-dir", str(tmp_path / "b")]))
+    resumed = ddp_train.train(ddp_train.parse_args([*base, "--epochs", "2", "--out", str(tmp_path / "b.pt"),
+                                                    "--ckpt-dir", str(tmp_path / "b")]))
+    assert resumed["resumed_from"] and resumed["losses"] == straight["losses"]
+    a, b = load_checkpoint(tmp_path / "a.pt")["model"], load_checkpoint(tmp_path / "b.pt")["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    fresh = ddp_train.resume(ddp_train.parse_args(base), 0, 1, torch.device("cpu"), model,
+                             torch.optim.SGD(model.parameters(), lr=0.05))
+    assert (fresh.step, fresh.epoch, fresh.skip, fresh.losses, fresh.resumed_from) == (0, 0, 0, [], None)
