@@ -134,74 +134,144 @@ def extract(notebook: str | Path) -> polib.POFile:
 class UpdateStats:
     """What :func:`update_catalog` did to one catalog."""
 
-    kept: int = 0  # English unchanged: translation kept as it was
-    stale: int = 0  # English edited: old translation kept, marked fuzzy
+    kept: int = 0  # English unchanged (or only re-wrapped, or moved): translation kept as it was
+    stale: int = 0  # English edited: the most similar old translation kept, marked fuzzy
     new: int = 0  # no translation yet
-    obsolete: int = 0  # English removed: kept as an obsolete (#~) entry
+    obsolete: int = 0  # English removed: kept as an obsolete (#~) entry, revived if it comes back
+    revived: int = 0  # of kept and stale: taken from an obsolete entry (a paragraph deleted, then restored)
 
     def __str__(self) -> str:
-        return f"{self.kept} kept, {self.stale} stale, {self.new} new, {self.obsolete} obsolete"
+        return (f"{self.kept} kept, {self.stale} stale, {self.new} new, {self.obsolete} obsolete"
+                + (f" ({self.revived} revived)" if self.revived else ""))
+
+
+_STRUCTURAL = re.compile(r"\s*(?:[-*+]\s|\d+[.)]\s|\||>|#{1,6}\s|\$\$|<)")
+
+
+def normalize(block: str) -> str:
+    """A block's English with its line wrapping and runs of spaces undone: two blocks with the same
+    ``normalize`` are the same message (a re-wrapped paragraph keeps its translation). Lines that
+    start a list item, table row, quote, heading or formula stay lines; a block with a code fence keeps
+    its lines as they are (indentation is code).
+
+    >>> normalize("A  long\\nparagraph,\\n  re-wrapped.\\n- item\\n  one")
+    'A long paragraph, re-wrapped.\\n- item one'
+
+    """
+    lines = [line.rstrip() for line in block.strip().splitlines()]
+    if any(_FENCE.match(line) for line in lines):
+        return "\n".join(lines)
+    out: list[str] = []
+    for line in lines:
+        if out and line.strip() and not _STRUCTURAL.match(line):
+            out[-1] += " " + line.strip()  # a wrapped line of the paragraph (or list item) above
+        else:
+            out.append(line)
+    return "\n".join(re.sub(r"(?<=\S)[ \t]+", " ", line) for line in out)
 
 
 def update_catalog(notebook: str | Path, po_path: str | Path) -> UpdateStats:
     """Bring ``po_path`` in line with the notebook's English (like gettext's ``msgmerge``).
 
-    A message whose English is unchanged keeps its translation (and its fuzzy flag). A paragraph that
-    was edited keeps the translation of the most similar old paragraph of the same cell, marked
-    ``fuzzy`` with the old English as ``#| msgid`` so a translator sees what changed. A paragraph that
-    moved to another cell keeps its translation. Everything else starts empty.
+    A message keeps its translation (its flags and translator comments too) when its English is the
+    same up to line wrapping and spacing (:func:`normalize`), in its cell or moved to another one. A
+    paragraph that was edited keeps the translation of the most similar old paragraph -- of the same
+    cell first, else of any cell, else of an obsolete entry -- marked ``fuzzy`` with the old English
+    as ``#| msgid`` so a translator sees what changed, and with the old translator comments (a
+    ``glossary-ok`` waiver). A paragraph that was removed stays in the catalog as an obsolete (``#~``)
+    entry, and gets its translation back when it is restored. Everything else starts empty.
     """
     return merge_catalog(extract(notebook), po_path, Path(notebook).stem)
 
 
-def merge_catalog(fresh: polib.POFile, po_path: str | Path, project: str) -> UpdateStats:
-    """Write ``fresh`` (the current English messages) to ``po_path``, carrying over the translations
-    of the catalog there: see :func:`update_catalog`."""
-    po_path = Path(po_path)
-    old = polib.pofile(str(po_path), wrapwidth=0) if po_path.exists() else polib.POFile(wrapwidth=0)
-    live = [e for e in old if not e.obsolete]
-    exact = {(e.msgctxt, e.msgid): e for e in live}
-    by_text: dict[str, polib.POEntry] = {}
-    for e in live:
-        if e.msgstr:
-            by_text.setdefault(e.msgid, e)
-    used: set[int] = set()
+FUZZY_CUTOFF_ELSEWHERE = 0.6  # a paragraph from another cell or an obsolete one: gettext msgmerge's cutoff
+
+
+def _merge(fresh: polib.POFile, old: list[polib.POEntry], fuzzy: bool = True) -> tuple[UpdateStats, list]:
+    """Carry the translations of ``old`` (live and obsolete entries) into ``fresh``'s entries, in
+    place; returns the stats and the old entries left over (not carried, to keep as obsolete)."""
     stats = UpdateStats()
-    pending = []
-    for entry in fresh:
-        hit = exact.get((entry.msgctxt, entry.msgid))
-        if hit is not None:
-            entry.msgstr, entry.flags = hit.msgstr, list(hit.flags)
-            entry.previous_msgid = hit.previous_msgid
-            entry.tcomment = hit.tcomment
-            used.add(id(hit))
+    translated = [e for e in old if e.msgstr.strip()]
+    used: set[int] = set()
+    exact: dict[tuple, polib.POEntry] = {}
+    by_text: dict[str, polib.POEntry] = {}
+    for e in sorted(translated, key=lambda e: e.obsolete):  # a live entry before an obsolete one
+        exact.setdefault((e.msgctxt, normalize(e.msgid)), e)
+        if not e.obsolete or "fuzzy" not in e.flags:
+            by_text.setdefault(normalize(e.msgid), e)
+
+    def carry(entry, source, stale: bool) -> None:
+        entry.msgstr = source.msgstr
+        entry.tcomment = source.tcomment
+        if stale:
+            entry.flags = ["fuzzy"] + [f for f in source.flags if f != "fuzzy"]
+            entry.previous_msgid = source.previous_msgid or source.msgid
+        else:
+            entry.flags = list(source.flags)
+            entry.previous_msgid = source.previous_msgid
+        used.add(id(source))
+        stats.revived += source.obsolete
+        if stale:
+            stats.stale += 1
+        else:
             stats.kept += 1
+
+    pending = []
+    for entry in fresh:  # the same English, up to wrapping, in the same cell
+        hit = exact.get((entry.msgctxt, normalize(entry.msgid)))
+        if hit is not None and (not hit.obsolete or id(hit) not in used):
+            carry(entry, hit, stale=False)
         else:
             pending.append(entry)
-    for entry in pending:
-        same_cell = [e for e in live if e.msgctxt == entry.msgctxt and id(e) not in used and e.msgstr]
-        best = max(same_cell, key=lambda e: _similarity(e.msgid, entry.msgid), default=None)
-        if best is not None and _similarity(best.msgid, entry.msgid) >= FUZZY_CUTOFF:
-            entry.msgstr = best.msgstr
-            entry.flags = ["fuzzy"]
-            entry.previous_msgid = best.previous_msgid or best.msgid
-            used.add(id(best))
-            stats.stale += 1
-        elif entry.msgid in by_text:
-            moved = by_text[entry.msgid]
-            entry.msgstr, entry.flags = moved.msgstr, list(moved.flags)
-            stats.kept += 1
+    rest = []
+    for entry in pending:  # the same English moved to another cell (or restored)
+        hit = by_text.get(normalize(entry.msgid))
+        if hit is not None:
+            carry(entry, hit, stale=False)
         else:
-            stats.new += 1
+            rest.append(entry)
+    if fuzzy and rest:  # edited: the most similar old paragraph, best pairs first
+        candidates = [e for e in translated if id(e) not in used]
+        pairs = []
+        for entry in rest:
+            text = normalize(entry.msgid)
+            for e in candidates:
+                here = e.msgctxt == entry.msgctxt and not e.obsolete
+                cutoff = FUZZY_CUTOFF if here else FUZZY_CUTOFF_ELSEWHERE
+                score = _similarity(normalize(e.msgid), text, cutoff)
+                if score >= cutoff:
+                    pairs.append((here, score, entry, e))
+        done: set[int] = set()
+        for _here, _score, entry, e in sorted(pairs, key=lambda p: (p[0], p[1]), reverse=True):
+            if id(entry) not in done and id(e) not in used:
+                carry(entry, e, stale=True)
+                done.add(id(entry))
+        stats.new = len(rest) - len(done)
+    else:
+        stats.new = len(rest)
+    texts = {normalize(e.msgid) for e in fresh}
+    leftover = [e for e in translated if id(e) not in used and normalize(e.msgid) not in texts]
+    return stats, leftover
+
+
+def merge_catalog(fresh: polib.POFile, po_path: str | Path, project: str) -> UpdateStats:
+    """Write ``fresh`` (the current English messages) to ``po_path``, carrying over the translations
+    of the catalog there, live and obsolete: see :func:`update_catalog`."""
+    po_path = Path(po_path)
+    old = polib.pofile(str(po_path), wrapwidth=0) if po_path.exists() else polib.POFile(wrapwidth=0)
+    stats, leftover = _merge(fresh, list(old))
     fresh.metadata = old.metadata or fresh.metadata
     fresh.metadata["Project-Id-Version"] = project
-    for e in live:
-        if id(e) not in used and not any(f.msgctxt == e.msgctxt and f.msgid == e.msgid for f in fresh):
-            if e.msgstr and not any(f.msgid == e.msgid for f in fresh):
-                e.obsolete = True
-                e.occurrences = []
-                fresh.append(e)
-                stats.obsolete += 1
+    seen = set()
+    for e in leftover:  # removed English: kept (once) as obsolete, to be revived if it comes back
+        key = (e.msgctxt, normalize(e.msgid))
+        if key in seen:
+            continue
+        seen.add(key)
+        stats.obsolete += not e.obsolete
+        e.obsolete = True
+        e.occurrences = []
+        fresh.append(e)
     po_path.parent.mkdir(parents=True, exist_ok=True)
     from .files import atomic_write
 
@@ -213,8 +283,12 @@ def _po_text(po: polib.POFile) -> str:
     return str(po) + ("\n" if not str(po).endswith("\n") else "")
 
 
-def _similarity(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+def _similarity(a: str, b: str, cutoff: float = 0.0) -> float:
+    """difflib's ratio of two texts (0 when a cheap upper bound is already under ``cutoff``)."""
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+        return 0.0
+    return matcher.ratio()
 
 
 @dataclass(frozen=True)
@@ -231,23 +305,25 @@ class Problem:
         return f"{self.notebook}, cell {self.cell_id}: {self.kind}: {first[:70]!r}"
 
 
+def _old_entries(po_path: Path) -> list[polib.POEntry]:
+    return list(polib.pofile(str(po_path), wrapwidth=0)) if po_path.exists() else []
+
+
 def catalog_problems(notebook: str | Path, po_path: str | Path) -> list[Problem]:
     """Every paragraph of the notebook whose translation is missing or stale ([] = all up to date).
 
-    Compares with the notebook itself, so an English edit shows up here even before
-    :func:`update_catalog` was run.
+    Compares with the notebook itself, as :func:`update_catalog` would merge it, so an English edit
+    shows up here even before the catalog is updated: ``stale`` when an old translation is carried
+    (fuzzy), ``missing`` when none is. A re-wrapped or moved paragraph is neither.
     """
     notebook = Path(notebook)
-    po_path = Path(po_path)
-    entries = {}
-    if po_path.exists():
-        entries = {(e.msgctxt, e.msgid): e for e in polib.pofile(str(po_path)) if not e.obsolete}
+    fresh = extract(notebook)
+    _merge(fresh, _old_entries(Path(po_path)))
     problems = []
-    for entry in extract(notebook):
-        have = entries.get((entry.msgctxt, entry.msgid))
-        if have is None or not have.msgstr.strip():
+    for entry in fresh:
+        if not entry.msgstr.strip():
             problems.append(Problem(notebook.name, entry.msgctxt, "missing", entry.msgid))
-        elif "fuzzy" in have.flags:
+        elif "fuzzy" in entry.flags:
             problems.append(Problem(notebook.name, entry.msgctxt, "stale", entry.msgid))
     return problems
 
@@ -261,10 +337,18 @@ def catalog_path(locale_dir: str | Path, lang: str, notebook: str | Path) -> Pat
 
 
 
-def load_translations(po_path: str | Path, lang: str) -> dict[tuple[str, str], str]:
-    """``{(cell id, English block): translated block}`` of the up-to-date messages of a catalog."""
+def load_translations(po_path: str | Path, lang: str, notebook: str | Path | None = None
+                      ) -> dict[tuple[str, str], str]:
+    """``{(cell id, English block): translated block}`` of the up-to-date messages of a catalog; with
+    ``notebook``, keyed by that notebook's blocks as :func:`update_catalog` would merge them (a
+    re-wrapped, moved or restored paragraph is translated before the catalog is updated)."""
+    entries = _old_entries(Path(po_path))
+    if notebook is not None:
+        fresh = extract(notebook)
+        _merge(fresh, entries, fuzzy=False)
+        entries = list(fresh)
     table = {}
-    for e in polib.pofile(str(po_path)):
+    for e in entries:
         if e.obsolete or not e.msgstr.strip() or "fuzzy" in e.flags:
             continue
         table[(e.msgctxt, e.msgid)] = to_traditional(e.msgstr) if lang == "zh_TW" else e.msgstr
@@ -280,7 +364,7 @@ def translate_notebook(notebook: str | Path, po_path: str | Path, lang: str):
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
     nb = _read(Path(notebook))
-    table = load_translations(po_path, lang) if Path(po_path).exists() else {}
+    table = load_translations(po_path, lang, notebook)
     left = 0
     out = copy.deepcopy(nb)
     for cell in _markdown_cells(out):

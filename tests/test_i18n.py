@@ -99,9 +99,10 @@ def test_editing_the_english_marks_exactly_that_message_stale(tmp_path):
     new_cell = nbformat.v4.new_markdown_cell("A brand-new paragraph that nobody has translated yet.")
     nb.cells.append(new_cell)
     nbformat.write(nb, nb_path)
-    # Before the catalog is updated, the edited paragraph and the new one show up (by cell).
+    # Before the catalog is updated, the edited paragraph and the new one show up (by cell), as the
+    # update will merge them: the edited one stale (its old translation is carried), the new one missing.
     before = i18n.catalog_problems(nb_path, po_path)
-    assert {(p.cell_id, p.kind) for p in before} == {(cell.id, "missing"), (new_cell.id, "missing")}
+    assert {(p.cell_id, p.kind) for p in before} == {(cell.id, "stale"), (new_cell.id, "missing")}
     stats = i18n.update_catalog(nb_path, po_path)
     assert (stats.stale, stats.new) == (1, 1)
     after = i18n.catalog_problems(nb_path, po_path)

@@ -1,0 +1,145 @@
+"""The translator's workflow (issue 26): what an English edit does to the catalogs.
+
+A re-wrapped paragraph keeps its translation; a typo fix and a paragraph moved to another cell *and*
+edited keep the old translation as fuzzy; translator comments (a ``glossary-ok`` waiver) follow the
+message through edits and moves; a deleted-then-restored paragraph gets its translation back.
+Each test builds a small notebook and its catalog in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import polib
+
+from course_lib import i18n
+
+FIRST = ("The optimizer takes one step per batch: it reads each parameter's gradient and moves the\n"
+         "parameter against it, scaled by the learning rate.")
+SECOND = "A second paragraph, about something else entirely: the data loader shuffles every epoch."
+THIRD = "## 2. Training for real"
+ZH = {FIRST: "优化器每个批次走一步：读取每个参数的梯度，按学习率缩放后沿其反方向移动参数。",
+      SECOND: "第二段，讲的是另一回事：数据加载器每轮都会打乱数据。",
+      THIRD: "## 2. 真正的训练"}
+
+
+def write_notebook(path, cells: dict[str, str]) -> None:
+    nb = nbformat.v4.new_notebook()
+    for cell_id, text in cells.items():
+        cell = nbformat.v4.new_markdown_cell(text)
+        cell.id = cell_id
+        nb.cells.append(cell)
+    nbformat.write(nb, path)
+
+
+def translated_setup(tmp_path, cells=None, comments=None):
+    """A notebook (cells a, b) and its complete zh_CN catalog; returns (notebook, catalog)."""
+    nb, po_path = tmp_path / "01_x.ipynb", tmp_path / "01_x.po"
+    write_notebook(nb, cells or {"a": f"{THIRD}\n\n{FIRST}", "b": SECOND})
+    i18n.update_catalog(nb, po_path)
+    po = polib.pofile(str(po_path), wrapwidth=0)
+    for e in po:
+        e.msgstr = ZH[e.msgid]
+        e.tcomment = (comments or {}).get(e.msgid, "")
+    po.save(str(po_path))
+    assert i18n.catalog_problems(nb, po_path) == []
+    return nb, po_path
+
+
+def entry(po_path, msgid) -> polib.POEntry:
+    return next(e for e in polib.pofile(str(po_path)) if e.msgid == msgid and not e.obsolete)
+
+
+def test_a_rewrapped_paragraph_keeps_its_translation(tmp_path):
+    nb, po_path = translated_setup(tmp_path)
+    rewrapped = FIRST.replace("\n", " ").replace("batch: it reads", "batch:\nit  reads")
+    write_notebook(nb, {"a": f"{THIRD}\n\n{rewrapped}", "b": SECOND})
+    # Not stale, not missing: before the catalog is updated (CI stays green) ...
+    assert i18n.catalog_problems(nb, po_path) == []
+    translated, left = i18n.translate_notebook(nb, po_path, "zh_CN")
+    assert left == 0 and ZH[FIRST] in translated.cells[0].source
+    # ... and after: the catalog takes the new wrapping, the translation as it was.
+    stats = i18n.update_catalog(nb, po_path)
+    assert (stats.kept, stats.stale, stats.new) == (3, 0, 0)
+    e = entry(po_path, rewrapped)
+    assert e.msgstr == ZH[FIRST] and "fuzzy" not in e.flags
+    assert i18n.normalize(FIRST) == i18n.normalize(rewrapped)
+    # Whitespace that is structure is not wrapping: a list is not the paragraph it was joined from.
+    assert i18n.normalize("- one\n- two") != i18n.normalize("- one - two")
+
+
+def test_a_one_letter_typo_fix_is_stale_with_the_old_translation_not_empty(tmp_path):
+    nb, po_path = translated_setup(tmp_path)
+    fixed = FIRST.replace("against", "agianst").replace("agianst", "against ")  # a spacing fix is no edit
+    typo = FIRST.replace("learning rate", "learning rates")
+    write_notebook(nb, {"a": f"{THIRD}\n\n{typo}", "b": SECOND})
+    problems = i18n.catalog_problems(nb, po_path)
+    assert [(p.cell_id, p.kind) for p in problems] == [("a", "stale")]  # not "missing" before the update
+    stats = i18n.update_catalog(nb, po_path)
+    assert (stats.stale, stats.new) == (1, 0)
+    e = entry(po_path, typo)
+    assert "fuzzy" in e.flags and e.msgstr == ZH[FIRST] and e.previous_msgid == FIRST
+    assert i18n.normalize(fixed) == i18n.normalize(FIRST)
+
+
+def test_a_paragraph_moved_to_another_cell_and_edited_keeps_its_translation_as_fuzzy(tmp_path):
+    nb, po_path = translated_setup(tmp_path)
+    edited = FIRST.replace("one step per batch", "one step per mini-batch")
+    write_notebook(nb, {"a": THIRD, "b": f"{SECOND}\n\n{edited}"})
+    assert [(p.cell_id, p.kind) for p in i18n.catalog_problems(nb, po_path)] == [("b", "stale")]
+    i18n.update_catalog(nb, po_path)
+    e = entry(po_path, edited)
+    assert e.msgctxt == "b" and "fuzzy" in e.flags and e.msgstr == ZH[FIRST] and e.previous_msgid == FIRST
+    # Moved unchanged: translated as it was, not even fuzzy.
+    (tmp_path / "again").mkdir()
+    nb, po_path = translated_setup(tmp_path / "again")
+    write_notebook(nb, {"a": THIRD, "b": SECOND, "c": FIRST})
+    assert i18n.catalog_problems(nb, po_path) == []
+    # Unrelated English elsewhere is not offered as a translation.
+    write_notebook(nb, {"a": THIRD, "b": SECOND, "c": "Completely different words on tensors and dtypes."})
+    assert [(p.cell_id, p.kind) for p in i18n.catalog_problems(nb, po_path)] == [("c", "missing")]
+
+
+def test_two_edited_paragraphs_of_a_cell_each_keep_their_own_translation(tmp_path):
+    nb, po_path = translated_setup(tmp_path, cells={"a": f"{FIRST}\n\n{SECOND}"})
+    one, two = FIRST.replace("one step", "a step"), SECOND.replace("every epoch", "each epoch")
+    write_notebook(nb, {"a": f"{two}\n\n{one}"})  # both edited, and swapped
+    i18n.update_catalog(nb, po_path)
+    assert entry(po_path, one).msgstr == ZH[FIRST] and entry(po_path, two).msgstr == ZH[SECOND]
+
+
+def test_translator_comments_follow_the_message_through_edits_and_moves(tmp_path):
+    waiver = "glossary-ok: optimizer"
+    nb, po_path = translated_setup(tmp_path, comments={FIRST: waiver})
+    moved = FIRST.replace("\n", " ")  # re-wrapped and moved to a new cell
+    write_notebook(nb, {"a": THIRD, "b": SECOND, "c": moved})
+    i18n.update_catalog(nb, po_path)
+    assert entry(po_path, moved).tcomment == waiver
+    edited = moved.replace("one step", "a single step")  # then edited
+    write_notebook(nb, {"a": THIRD, "b": SECOND, "c": edited})
+    i18n.update_catalog(nb, po_path)
+    e = entry(po_path, edited)
+    assert e.tcomment == waiver and "fuzzy" in e.flags
+
+
+def test_a_deleted_then_restored_paragraph_gets_its_translation_back(tmp_path):
+    nb, po_path = translated_setup(tmp_path)
+    write_notebook(nb, {"a": THIRD, "b": SECOND})  # FIRST deleted
+    assert i18n.update_catalog(nb, po_path).obsolete == 1
+    gone = [e for e in polib.pofile(str(po_path)) if e.obsolete]
+    assert [(e.msgid, e.msgstr) for e in gone] == [(FIRST, ZH[FIRST])]
+    i18n.update_catalog(nb, po_path)  # a second update keeps the obsolete entry
+    assert [e.msgid for e in polib.pofile(str(po_path)) if e.obsolete] == [FIRST]
+    write_notebook(nb, {"a": f"{THIRD}\n\n{FIRST}", "b": SECOND})  # restored
+    assert i18n.catalog_problems(nb, po_path) == []
+    stats = i18n.update_catalog(nb, po_path)
+    assert (stats.kept, stats.new, stats.revived) == (3, 0, 1)
+    assert entry(po_path, FIRST).msgstr == ZH[FIRST]
+    assert not [e for e in polib.pofile(str(po_path)) if e.obsolete]
+    # Restored with an edit: the obsolete translation comes back as fuzzy.
+    write_notebook(nb, {"a": THIRD, "b": SECOND})
+    i18n.update_catalog(nb, po_path)
+    edited = FIRST.replace("one step", "a step")
+    write_notebook(nb, {"a": THIRD, "b": SECOND, "c": edited})
+    i18n.update_catalog(nb, po_path)
+    e = entry(po_path, edited)
+    assert "fuzzy" in e.flags and e.msgstr == ZH[FIRST]
