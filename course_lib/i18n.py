@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,7 +157,6 @@ def normalize(block: str) -> str:
 
     >>> normalize("A  long\\nparagraph,\\n  re-wrapped.\\n- item\\n  one")
     'A long paragraph, re-wrapped.\\n- item one'
-
     """
     lines = [line.rstrip() for line in block.strip().splitlines()]
     if any(_FENCE.match(line) for line in lines):
@@ -440,6 +440,49 @@ _LINK = re.compile(r"\]\(([^)\s]+)[^)]*\)")
 _NUMBER = re.compile(r"(?<![A-Za-z0-9_.])\d+(?:[.,]\d+)*")  # 约10: a digit after a Chinese character counts
 
 
+_SCALED_EN = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:[.,]\d+)*)"
+                        r"(?:\s*(thousand|million|billion)\b|([kKM])(?![A-Za-z]))")
+_SCALED_ZH = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:[.,]\d+)*)\s*(万亿|千万|百万|亿|万|千)")
+_HAN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
+_HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
+_HAN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+(?:万亿|亿|万)")
+_SCALE = {"thousand": 1e3, "k": 1e3, "K": 1e3, "million": 1e6, "M": 1e6, "billion": 1e9,
+          "千": 1e3, "万": 1e4, "百万": 1e6, "千万": 1e7, "亿": 1e8, "万亿": 1e12}
+
+
+def _han_value(text: str) -> float:
+    """The value of a Chinese numeral ending in 万/亿: 五十万 = 500000, 两万 = 20000, 一亿 = 1e8."""
+    scale = 1e12 if text.endswith("万亿") else 1e8 if text.endswith("亿") else 1e4
+    total, digit = 0, 0
+    for ch in text.rstrip("万亿"):
+        if ch in _HAN_DIGITS:
+            digit = _HAN_DIGITS[ch]
+        else:
+            total += (digit or 1) * _HAN_UNITS[ch]
+            digit = 0
+    return (total + digit) * scale
+
+
+def _value(number: str) -> float | None:
+    """``500,000`` -> 500000.0; ``None`` for what is not one number (a version, ``2.4.1``)."""
+    try:
+        return float(number.replace(",", ""))
+    except ValueError:
+        return None
+
+
+def _scaled(m: re.Match) -> float | None:
+    value = _value(m.group(1))
+    return None if value is None else value * _SCALE[next(u for u in m.groups()[1:] if u)]
+
+
+def _chinese_values(text: str) -> list[float]:
+    """Every number of a translation as a value: plain (``500,000``), with 万/亿 (``50 万``, ``1.2 亿``)
+    or in Chinese numerals (``五十万``)."""
+    values = [_value(x) for x in _NUMBER.findall(text)] + [_scaled(m) for m in _SCALED_ZH.finditer(text)]
+    return [v for v in values if v is not None] + [_han_value(m.group()) for m in _HAN_NUMBER.finditer(text)]
+
+
 def _prose(text: str) -> str:
     """The text with code spans, formulas and link targets removed."""
     return _LINK.sub("]", _MATH.sub(" ", _CODE.sub(" ", text)))
@@ -453,6 +496,8 @@ def message_issues(msgid: str, msgstr: str) -> list[str]:
     []
     >>> message_issues("Call `f(x)` 2 times.", "调用 f(x) 两次。")
     ['code spans differ: missing `f(x)`', 'numbers differ: missing 2']
+    >>> message_issues("30 % of ~500,000 images, 2.5 million pixels.", "约 50 万张图像的 30%，250 万像素。")
+    []
     """
     issues = []
     for name, pattern in (("code spans", _CODE), ("formulas", _MATH)):
@@ -465,9 +510,14 @@ def message_issues(msgid: str, msgstr: str) -> list[str]:
     if sorted(_LINK.findall(msgid)) != sorted(_LINK.findall(msgstr)):
         issues.append(f"link targets differ: {sorted(_LINK.findall(msgid))} "
                       f"vs {sorted(_LINK.findall(msgstr))}")
+    # A number may be rewritten the Chinese way: "30 %" as 30%, "~500,000" as 约 50 万 (or 五十万),
+    # "2.5 million" as 250 万; its value must stay.
     a = sorted(_NUMBER.findall(_prose(msgid)))
     b = sorted(_NUMBER.findall(_prose(msgstr)))
-    missing = [x for x in a if x not in b]
+    english = {m.group(1): _scaled(m) for m in _SCALED_EN.finditer(_prose(msgid))}
+    values = _chinese_values(_prose(msgstr)) + [_scaled(m) or 0 for m in _SCALED_EN.finditer(_prose(msgstr))]
+    missing = [x for x in a if (x not in b or x in english) and not any(
+        math.isclose(v, english.get(x) or _value(x) or math.nan, rel_tol=1e-9) for v in values)]
     if missing:
         issues.append("numbers differ: missing " + ", ".join(missing))
     head_a = re.match(r"#+ ", msgid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import nbformat
 import polib
+import pytest
 
 from course_lib import i18n
 
@@ -143,3 +144,26 @@ def test_a_deleted_then_restored_paragraph_gets_its_translation_back(tmp_path):
     i18n.update_catalog(nb, po_path)
     e = entry(po_path, edited)
     assert "fuzzy" in e.flags and e.msgstr == ZH[FIRST]
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("It keeps 30 % of the pixels.", "它保留了 30% 的像素。"),
+    ("About ~500,000 parameters.", "约 50 万个参数。"),
+    ("About ~500,000 parameters.", "约五十万个参数。"),
+    ("About 20,000 words.", "约两万个词。"),
+    ("1.2 billion images and 2.5 million labels.", "12 亿张图像和 250 万个标签。"),
+    ("A 60k-word vocabulary of 1,000 rows.", "6 万词的词表，1000 行。"),
+])
+def test_number_check_accepts_chinese_rewrites_of_a_number(english, chinese):
+    assert i18n.message_issues(english, chinese) == []
+
+
+@pytest.mark.parametrize(("english", "chinese"), [
+    ("It keeps 30 % of the pixels.", "它保留了 3% 的像素。"),
+    ("About ~500,000 parameters.", "约 5 万个参数。"),
+    ("About ~500,000 parameters.", "约五万个参数。"),
+    ("1.2 billion images.", "1.2 万张图像。"),
+    ("torch 2.4.1 or newer.", "torch 2.4 或更新版本。"),
+])
+def test_number_check_still_rejects_a_changed_number(english, chinese):
+    assert i18n.message_issues(english, chinese)
