@@ -37,6 +37,18 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("实例", "實例"),  # instance (a spot instance, an instance of a class); s2twp: 例項
     ("映射", "映射"),  # to map, a mapping; s2twp: 對映
     ("打印", "列印"),  # print; s2twp leaves 打印出 as it is, and writes 列印 elsewhere
+    # Read in the zh_TW text (issue 26's sample): s2twp's phrase table matches across a word boundary
+    # (自动求|导出|发 -> 求匯出發, 上|复现 -> 上覆現, 上|复用 -> 上覆用), or keeps a mainland word
+    ("求导", "求導"),  # 自動求導 (autograd)
+    ("复现", "重現"),  # to reproduce (可重現); s2twp: 復現, or 覆現 after 上
+    ("复用", "複用"),  # to reuse
+    ("跟踪", "追蹤"),  # to track; 堆疊追蹤 (a stack trace)
+    ("噪声", "雜訊"),  # noise (雜訊向量, 抽樣雜訊): Taiwan's word; s2twp keeps 噪聲
+    ("仓库", "儲存庫"),  # a (git) repository
+    ("站点", "網站"),  # a web site
+    ("网络连接", "網路連線"),  # a network connection (s2twp's reading), before 连接 below
+    ("连接", "連接"),  # to connect; 殘差連接, 全連接層 (s2twp: 連線, a network connection)
+    ("构建", "建構"),  # to build (你將建構什麼, 建構詞表): Taiwan's 建構; s2twp keeps 構建
 ]
 
 # TW_OVERRIDES: replacements in the converted text, in order (longest first where they overlap): deep-learning
@@ -64,13 +76,23 @@ TW_OVERRIDES: list[tuple[str, str]] = [
     ("投影后", "投影後"),
     ("筆記本里", "筆記本裡"),
     ("下采樣", "下取樣"),  # downsampling, as s2twp's own 取樣 (sampling) and 上取樣
+    ("併合並", "並合併"),  # 并合并 ("and merges"); s2twp: 併合並
+    ("箇", "個"),  # s2twp's 箇中 ("therein") matches 一个|中间 and 10 个|中
+    ("舍入", "捨入"),  # rounding
+    ("下劃線", "底線"),  # an underscore
+    ("粘", "黏"),  # to stick (黏在, 黏回去)
+    ("該函式在那裡", "該函數在那裡"),  # notebook 10: the mathematical function log(1 - σ(D(G(z))))
+    ("逐元素的函式", "逐元素的函數"),
 ]
 
 # Patterns in the converted text: 并为 ("and for") is 並為; s2twp writes 併為 ("merged into"), right only
-# after 合/吞/兼 (合併為). And 函數值, a function's value.
+# after 合/吞/兼 (合併為). 函數 where the mathematical sense shows. 透過 for "by means of".
 TW_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?<![合吞兼])併為"), "並為"),
     (re.compile(r"函式值(?!得)"), "函數值"),  # a function's value; not in 輔助函式值得保留 ("worth keeping")
+    (re.compile(r"函式(?= ?\$)"), "函數"),  # a function followed by its formula: 函數 $f: \mathbb{R}^n ...$
+    # 通過 is "to pass" (檢查未通過, 也能通過。); "by means of, through" is 透過 in Taiwan
+    (re.compile(r"(?<![未沒否難能])通過(?![了率的，。：；、！？）」』]|\s*\Z|\s*\n\s*\n)"), "透過"),
 ]
 
 # Taiwan's quotation marks: 「」 outside, 『』 inside (zh_CN writes “” and ‘’). A ’ between two Latin
@@ -123,7 +145,7 @@ _SOURCE_WORDS = re.compile("|".join(re.escape(w) for w in sorted(_SOURCE, key=le
 
 
 def _convert(prose: str) -> str:
-    """Prose (no code, no math) converted: OpenCC around the source overrides, then the overrides."""
+    """Prose (no code, no math) converted: OpenCC around the source overrides, then TW_OVERRIDES."""
     pieces, pos = [], 0
     for m in _SOURCE_WORDS.finditer(prose):
         pieces += [_opencc().convert(prose[pos:m.start()]), _SOURCE[m.group()]]
@@ -132,8 +154,6 @@ def _convert(prose: str) -> str:
     text = "".join(pieces)
     for wrong, right in TW_OVERRIDES:
         text = text.replace(wrong, right)
-    for pattern, right in TW_PATTERNS + _QUOTES:
-        text = pattern.sub(right, text)
     return text
 
 
@@ -146,10 +166,20 @@ def to_traditional(text: str) -> str:
     >>> to_traditional("“扩展规模与发布模型”，激活值的视图")
     '「擴展規模與發布模型」，激活值的視圖'
     """
-    out = []
+    out, prose = [], []
     for part, protected in split_protected(text):
-        if protected:
-            out.append(part)
-            continue
-        out.append(_convert(part))
-    return "".join(out)
+        converted = part if protected else _convert(part)
+        if not protected:
+            start = sum(map(len, out))
+            prose.append((start, start + len(converted)))
+        out.append(converted)
+    # The patterns see the whole text (函式 before a formula, 通過 before code) and change only prose.
+    converted = "".join(out)
+    for pattern, right in TW_PATTERNS + _QUOTES:
+        for m in reversed(list(pattern.finditer(converted))):  # from the end: earlier offsets stay valid
+            if any(a <= m.start() and m.end() <= b for a, b in prose):
+                new = m.expand(right)
+                converted = converted[:m.start()] + new + converted[m.end():]
+                shift = len(new) - len(m.group())
+                prose = [(a + shift * (a > m.start()), b + shift * (b >= m.end())) for a, b in prose]
+    return converted
