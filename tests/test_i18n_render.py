@@ -5,7 +5,8 @@ whitespace or punctuation. Chinese puts a Han character straight after full-widt
 ``**适合谁：**在…`` shows its asterisks, while ``**适合谁**：在…`` is bold. The check renders each zh_CN
 message with the parser MyST uses (markdown-it-py in CommonMark mode, with the extensions the site enables
 in ``site/conf.py``) and looks for delimiters left in the rendered text, outside code spans, code blocks
-and math, which are tokens of their own.
+and math, which are tokens of their own: any ``**`` or ``__``, and a single ``*`` or ``_`` where the English
+message renders without one (italics break the same way: ``*提示：*在``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ CATALOGS = sorted((ROOT / "locale" / "zh_CN" / "LC_MESSAGES").glob("*.po"))
 #: site/conf.py's myst_enable_extensions that change how a paragraph parses (MyST also enables tables).
 EXTENSIONS = {"amsmath": amsmath.amsmath_plugin, "colon_fence": colon_fence.colon_fence_plugin,
               "deflist": deflist.deflist_plugin, "dollarmath": dollarmath.dollarmath_plugin}
-LEFTOVER = re.compile(r"\*\*|__")
+STRONG = re.compile(r"\*\*|__")
+ANY = re.compile(r"[*_]")
 
 
 def _parser():
@@ -40,12 +42,12 @@ def _parser():
 MD = _parser()
 
 
-def leftover_markers(text: str) -> list[str]:
-    """The rendered text runs (outside code and math) that still show ``**`` or ``__``."""
+def leftover_markers(text: str, markers: re.Pattern = STRONG) -> list[str]:
+    """The rendered text runs (outside code and math) that still show ``**`` or ``__`` (or ``markers``)."""
     found = []
     for token in MD.parse(text):
         for child in token.children or ():
-            if child.type == "text" and LEFTOVER.search(child.content):
+            if child.type == "text" and markers.search(child.content):
                 found.append(child.content)
     return found
 
@@ -72,14 +74,42 @@ def test_leftover_markers_are_found(text, shows_markers):
     assert bool(leftover_markers(text)) == shows_markers
 
 
+@pytest.mark.parametrize(("text", "shows_markers"), [
+    ("*提示：*在第 4 节中", True),                 # italics break the same way
+    ("_提示：_在第 4 节中", True),
+    ("*提示：* 在第 4 节中", False),
+    ("*提示*：在第 4 节中", False),
+    ("对 `fan_in` 个输入求和", False),
+])
+def test_leftover_single_markers_are_found(text, shows_markers):
+    assert bool(leftover_markers(text, ANY)) == shows_markers
+
+
+def translation_shows(msgid: str, msgstr: str) -> list[str]:
+    """What the rendered translation shows of ``**``/``__`` (or of ``*``/``_``) that the English does not."""
+    for markers in (STRONG, ANY):
+        shown = leftover_markers(msgstr, markers)
+        if shown and not leftover_markers(msgid, markers):
+            return shown
+    return []
+
+
+def test_only_what_the_translation_adds_counts():
+    assert translation_shows("**Who it is for:** self-paced learners", "**适合谁：**自学的学习者")
+    assert translation_shows("*Hint:* use `x`", "*提示：*用 `x`")
+    assert not translation_shows("**Who it is for:** self-paced learners", "**适合谁**：自学的学习者")
+    assert not translation_shows("in_channels × kernel height", "in_channels × 卷积核高度")  # as in English
+
+
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.name)
 def test_translations_render_without_leftover_markers(path):
     bad = []
     for entry in polib.pofile(str(path)):
         if entry.obsolete or not entry.msgstr or "fuzzy" in entry.flags:
             continue
-        shown = leftover_markers(entry.msgstr)
-        if shown and not leftover_markers(entry.msgid):
+        shown = translation_shows(entry.msgid, entry.msgstr)
+        if shown:
             bad.append(f"{path.name} [{entry.msgctxt}] {entry.msgid[:40]!r}: shows {shown[0][:60]!r}")
-    assert not bad, ("the rendered translation shows ** or __ (write **粗体**：…, not **粗体：**…):\n"
+    assert not bad, ("the rendered translation shows ** or __, or a * or _ the English does not (write "
+                     "**粗体**：…, not **粗体：**…):\n"
                      + "\n".join(bad))
