@@ -94,10 +94,18 @@ def _i18n(args: argparse.Namespace) -> int:
         total = len(messages.extract(notebooks))
         print(f"course_lib.po (what the code prints): {total - len(runtime)}/{total} translated")
         problems += runtime
-        for problem in problems[: args.show]:
+        paragraphs = [p for p in problems if isinstance(p, i18n.Problem)]
+        if paragraphs:  # which paragraphs, and how an English-only contributor hands them over
+            text = i18n.handover(paragraphs).splitlines()
+            listed = [line for line in text[1:] if line.startswith("  ") and ", cell " in line]
+            print(text[0])
+            for line in listed[: args.show]:
+                print(line)
+            if len(listed) > args.show:
+                print(f"  ... and {len(listed) - args.show} more")
+            print("\n".join(text[1 + len(listed):]))
+        for problem in [p for p in problems if not isinstance(p, i18n.Problem)][: args.show]:
             print("  " + str(problem))
-        if len(problems) > args.show:
-            print(f"  ... and {len(problems) - args.show} more")
     return 1 if problems and args.action == "status" else 0
 
 

@@ -328,6 +328,35 @@ def catalog_problems(notebook: str | Path, po_path: str | Path) -> list[Problem]
     return problems
 
 
+def handover(problems: list[Problem], locale_dir: str = "locale") -> str:
+    """What an English-only contributor reads when their edit left paragraphs without an up-to-date
+    translation: which paragraphs (notebook, cell, first line), and how to hand them to a translator
+    (``make i18n-update``, then ``scripts/i18n_fill.py export``). "" when there are none."""
+    if not problems:
+        return ""
+    lines = [f"{len(problems)} paragraph(s) need a translator. Until they have one, the Chinese editions "
+             f"show them in English, marked {UNTRANSLATED}:"]
+    kinds = {"missing": "new English, no translation",
+             "stale": "English edited, old translation kept as a draft"}
+    names = []
+    for p in problems:
+        first = p.english.strip().splitlines()[0] if p.english.strip() else ""
+        lines.append(f"  {p.notebook}, cell {p.cell_id} ({kinds.get(p.kind, p.kind)}): {first[:70]!r}")
+        name = Path(p.notebook).stem
+        name = name[:2] if re.match(r"\d\d_", name) else f"site-{name}"
+        if name not in names:
+            names.append(name)
+    lines += ["If you do not write Chinese, hand them over (no Chinese needed):",
+              "  1. make i18n-update   # writes them into the catalogs in "
+              f"{locale_dir}/{SOURCE_LANGUAGE}/LC_MESSAGES/ (needs only polib and nbformat)",
+              *(f"  2. python scripts/i18n_fill.py export {n} > {n}-todo.json   # the paragraphs to translate"
+                for n in names),
+              "  3. commit the catalogs with your edit, attach the .json file(s) to your pull request and",
+              "     ask for a translator, who fills each \"msgstr\" and runs:",
+              "     python scripts/i18n_fill.py import NN FILE   (or edits the .po file in any PO editor)"]
+    return "\n".join(lines)
+
+
 def catalog_path(locale_dir: str | Path, lang: str, notebook: str | Path) -> Path:
     """Where the catalog of ``notebook`` for ``lang`` lives (zh_TW reads zh_CN's: it is generated)."""
     lang = SOURCE_LANGUAGE if lang in LANGUAGES else lang
@@ -358,8 +387,9 @@ def load_translations(po_path: str | Path, lang: str, notebook: str | Path | Non
 def translate_notebook(notebook: str | Path, po_path: str | Path, lang: str):
     """The notebook with its prose in ``lang``; code cells and outputs untouched.
 
-    A paragraph without an up-to-date translation stays in English (run :func:`catalog_problems`
-    to list them). Returns ``(notebook node, number of paragraphs left in English)``.
+    A paragraph without an up-to-date translation stays in English with a visible "not yet
+    translated" mark (:func:`mark_untranslated`; :func:`catalog_problems` lists them). Returns
+    ``(notebook node, number of paragraphs left in English)``.
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}: choose one of {', '.join(LANGUAGES)}")
@@ -379,11 +409,38 @@ def translate_notebook(notebook: str | Path, po_path: str | Path, lang: str):
             if (cell.id, block) in table:
                 blocks[i] = _keep_anchor(block, table[(cell.id, block)])
             else:
+                blocks[i] = mark_untranslated(block, lang)
                 left += 1
         cell.source = "".join(blocks)
     out.metadata["language_info"] = out.metadata.get("language_info", {"name": "python"})
     out.metadata.setdefault("course", {})["language"] = lang
     return out, left
+
+
+UNTRANSLATED = "尚未翻译"  # zh_CN; zh_TW's is generated from it
+_OWN_LINE = re.compile(r"\s*(?:#{1,6}(?:\s|$)|\||<|\$\$|```|~~~|=+\s*$|-+\s*$)")  # no text after these
+
+
+def mark_untranslated(block: str, lang: str) -> str:
+    """An English block of a translated notebook, marked ``<mark class="untranslated">尚未翻译</mark>``
+    where a reader sees it: at the end of a paragraph (or of its last list item or quote line), or
+    as a paragraph of its own after a heading (whose anchor must not change), a table, a code fence or
+    a formula.
+
+    >>> mark_untranslated("Some English\\nprose.", "zh_CN")
+    'Some English\\nprose. <mark class="untranslated">尚未翻译</mark>'
+    >>> mark_untranslated("## 3. Loss", "zh_TW")
+    '## 3. Loss\\n\\n<mark class="untranslated">尚未翻譯</mark>'
+    """
+    text = to_traditional(UNTRANSLATED) if lang == "zh_TW" else UNTRANSLATED
+    mark = f'<mark class="untranslated">{text}</mark>'
+    body = block.rstrip()
+    trailing = block[len(body):]
+    lines = body.splitlines()
+    if not lines or _OWN_LINE.match(lines[-1]) or _OWN_LINE.match(lines[0]) and len(lines) == 1:
+        indent = re.match(r"[ \t]*", lines[0] if lines else "").group()
+        return f"{body}\n\n{indent}{mark}{trailing}"
+    return f"{body} {mark}{trailing}"
 
 
 def _keep_anchor(english: str, translated: str) -> str:

@@ -4,6 +4,7 @@
     python scripts/i18n_fill.py import 03 work.json         # each item's "msgstr" goes into the catalog
     python scripts/i18n_fill.py check 03                    # formatting and glossary problems
     python scripts/i18n_fill.py export lib > lib.json       # what course_lib prints (checks, headlines)
+    python scripts/i18n_fill.py export site-index > i.json  # a page of the website (site/index.md)
 
 Exported items are ``{"ctxt", "msgid", "previous_msgid", "msgstr"}``. On import a message is matched
 by (ctxt, msgid); a filled msgstr clears the stale (fuzzy) flag. Import refuses items whose
@@ -31,7 +32,9 @@ def catalog(number: str) -> Path:
         from course_lib.messages import CATALOG
 
         return CATALOG
-    matches = sorted((ROOT / "locale" / i18n.SOURCE_LANGUAGE / "LC_MESSAGES").glob(f"{number.zfill(2)}_*.po"))
+    folder = ROOT / "locale" / i18n.SOURCE_LANGUAGE / "LC_MESSAGES"
+    # a notebook by its number (03), a page of the website by its catalog's name (site-index)
+    matches = sorted(folder.glob(f"{number.zfill(2)}_*.po")) or sorted(folder.glob(f"{number}.po"))
     if not matches:
         raise SystemExit(f"no catalog for notebook {number}: run `python -m course_lib i18n update` first")
     return matches[0]

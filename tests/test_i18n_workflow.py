@@ -167,3 +167,67 @@ def test_number_check_accepts_chinese_rewrites_of_a_number(english, chinese):
 ])
 def test_number_check_still_rejects_a_changed_number(english, chinese):
     assert i18n.message_issues(english, chinese)
+
+
+UNTRANSLATED_CELL = """## 4. Something new
+
+A paragraph nobody has translated,
+wrapped over two lines.
+
+- one item
+- another item, the last
+
+| name | value |
+|---|---|
+| lr | 0.1 |
+
+```python
+x = 1
+```
+
+$$
+y = x^2
+$$
+
+> A quoted line."""
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "zh_TW"])
+def test_an_untranslated_paragraph_is_shown_in_english_with_a_visible_mark(tmp_path, lang):
+    markdown_it = pytest.importorskip("markdown_it")
+    nb, po_path = translated_setup(tmp_path)
+    write_notebook(nb, {"a": f"{THIRD}\n\n{FIRST}", "b": SECOND, "c": UNTRANSLATED_CELL})
+    translated, left = i18n.translate_notebook(nb, po_path, lang)
+    assert left == 5  # heading, paragraph, list, table, quote (code and the formula are not prose)
+    source = translated.cells[2].source
+    word = "尚未翻译" if lang == "zh_CN" else "尚未翻譯"
+    assert source.count(f'<mark class="untranslated">{word}</mark>') == 5
+    assert "翻" not in translated.cells[0].source + translated.cells[1].source  # translated cells: no mark
+    md = markdown_it.MarkdownIt("commonmark").enable("table")
+    before, after = md.parse(UNTRANSLATED_CELL), md.parse(source)
+
+    def shape(tokens):  # the structure a reader sees: the mark must not break a heading, list or table
+        return [t.type for t in tokens if t.type.endswith("_open") and t.type != "paragraph_open"]
+
+    assert shape(after) == shape(before)
+    html = md.render(source)
+    assert html.count(f"<mark class=\"untranslated\">{word}</mark>") == 5
+    assert "<h2>4. Something new</h2>" in html  # the heading (and its anchor) unchanged
+    assert "A paragraph nobody has translated,\nwrapped over two lines." in html
+
+
+def test_an_english_only_edit_fails_with_what_to_hand_to_a_translator(tmp_path):
+    nb, po_path = translated_setup(tmp_path)
+    added = "A new paragraph by a contributor who writes no Chinese."
+    edited = SECOND.replace("every epoch", "at every epoch")
+    write_notebook(nb, {"a": f"{THIRD}\n\n{FIRST}", "b": f"{edited}\n\n{added}"})
+    problems = i18n.catalog_problems(nb, po_path)
+    message = i18n.handover(problems)  # what tests/test_i18n.py's failure says
+    assert "2 paragraph(s) need a translator" in message
+    assert f"01_x.ipynb, cell b (English edited, old translation kept as a draft): {edited[:70]!r}" in message
+    assert f"01_x.ipynb, cell b (new English, no translation): {added!r}" in message
+    assert "make i18n-update" in message and "scripts/i18n_fill.py export 01 > 01-todo.json" in message
+    assert "scripts/i18n_fill.py import" in message and i18n.UNTRANSLATED in message
+    assert i18n.handover([]) == ""
+    page = [i18n.Problem("index.md", "page", "missing", "Welcome.")]
+    assert "scripts/i18n_fill.py export site-index" in i18n.handover(page)
