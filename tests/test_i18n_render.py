@@ -3,10 +3,10 @@
 CommonMark closes ``**`` only on a right-flanking delimiter run: after punctuation it must be followed by
 whitespace or punctuation. Chinese puts a Han character straight after full-width punctuation, so
 ``**适合谁：**在…`` shows its asterisks, while ``**适合谁**：在…`` is bold. The check renders each zh_CN
-message with the parser MyST uses (markdown-it-py in CommonMark mode, with the extensions the site enables
-in ``site/conf.py``) and looks for delimiters left in the rendered text, outside code spans, code blocks
-and math, which are tokens of their own: any ``**`` or ``__``, and a single ``*`` or ``_`` where the English
-message renders without one (italics break the same way: ``*提示：*在``).
+message, and its generated zh_TW text, with the parser MyST uses (markdown-it-py in CommonMark mode, with
+the extensions the site enables in ``site/conf.py``) and looks for delimiters left in the rendered text,
+outside code spans, code blocks and math, which are tokens of their own: any ``**`` or ``__``, and a single
+``*`` or ``_`` where the English message renders without one (italics break the same way: ``*提示：*在``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from pathlib import Path
 
 import polib
 import pytest
+
+from course_lib import i18n
 
 markdown_it = pytest.importorskip("markdown_it")
 amsmath = pytest.importorskip("mdit_py_plugins.amsmath")
@@ -101,15 +103,18 @@ def test_only_what_the_translation_adds_counts():
     assert not translation_shows("in_channels × kernel height", "in_channels × 卷积核高度")  # as in English
 
 
+@pytest.mark.parametrize("lang", ["zh_CN", "zh_TW"])
 @pytest.mark.parametrize("path", CATALOGS, ids=lambda p: p.name)
-def test_translations_render_without_leftover_markers(path):
+def test_translations_render_without_leftover_markers(path, lang):
+    """zh_TW is generated from zh_CN (「」 for “”, other words): it must render the same way."""
     bad = []
     for entry in polib.pofile(str(path)):
         if entry.obsolete or not entry.msgstr or "fuzzy" in entry.flags:
             continue
-        shown = translation_shows(entry.msgid, entry.msgstr)
+        text = entry.msgstr if lang == "zh_CN" else i18n.to_traditional(entry.msgstr)
+        shown = translation_shows(entry.msgid, text)
         if shown:
-            bad.append(f"{path.name} [{entry.msgctxt}] {entry.msgid[:40]!r}: shows {shown[0][:60]!r}")
+            bad.append(f"{lang} {path.name} [{entry.msgctxt}] {entry.msgid[:40]!r}: shows {shown[0][:60]!r}")
     assert not bad, ("the rendered translation shows ** or __, or a * or _ the English does not (write "
                      "**粗体**：…, not **粗体：**…):\n"
                      + "\n".join(bad))
