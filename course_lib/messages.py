@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .languages import LANGUAGES
+from .syllabus import SYLLABUS
 
 if TYPE_CHECKING:
     import polib
@@ -83,6 +84,16 @@ SITE = [
     "Language:",
     "Notebooks",
     "For copy-paste readers",
+    # the start page's syllabus table (course_lib.report.format_table); its topics have the context
+    # "syllabus" (course_lib.syllabus), its metric names "metric"
+    "topic",
+    "seconds",
+    "metric",
+    "value",
+    "target",
+    "result",
+    "not run",
+    "Total notebook time: {total} s over {count} notebooks.",
 ]
 CHECKS = {"check": (1, 2), "check_shape": (2,), "check_close": (2,)}  # positions of what / hint
 KEYWORDS = {"what", "hint"}
@@ -223,7 +234,8 @@ def notebook_messages(source: str) -> list[tuple[str, str]]:
 
 
 def extract(notebooks: list[Path]) -> polib.POFile:
-    """A fresh catalog of every run-time message of the notebooks, plus :data:`FRAMES`."""
+    """A fresh catalog of every run-time message of the notebooks, plus :data:`FRAMES`, :data:`SITE` and
+    the syllabus's topics."""
     import nbformat
     import polib
 
@@ -235,6 +247,9 @@ def extract(notebooks: list[Path]) -> polib.POFile:
         seen[("frame", text)] = polib.POEntry(msgctxt="frame", msgid=text, occurrences=[("course_lib", "")])
     for text in SITE:
         seen[("site", text)] = polib.POEntry(msgctxt="site", msgid=text, occurrences=[("site", "")])
+    for stem, topic in SYLLABUS.values():
+        seen[("syllabus", topic)] = polib.POEntry(msgctxt="syllabus", msgid=topic,
+                                                  occurrences=[(f"notebooks/{stem}.ipynb", "")])
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:

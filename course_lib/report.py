@@ -20,29 +20,10 @@ from pathlib import Path
 
 from .config import data_dir, is_fast
 from .files import atomic_write
+from .syllabus import SYLLABUS
 
 #: Set when ``course_lib`` is imported, i.e. near the start of a notebook's kernel.
 _T0 = time.perf_counter()
-
-#: The syllabus: notebook number -> (file stem, topic). README's table is checked against it.
-SYLLABUS: dict[str, tuple[str, str]] = {
-    "00": ("00_welcome_and_setup", "Welcome & setup: install, doctor, devices, fast mode"),
-    "01": ("01_tensors", "Tensors"),
-    "02": ("02_autograd", "Autograd"),
-    "03": ("03_nn_modules", "nn modules"),
-    "04": ("04_losses_and_optimizers", "Losses & optimizers"),
-    "05": ("05_data_pipelines", "Data pipelines: images and text"),
-    "06": ("06_training_loop", "The training loop"),
-    "07": ("07_visualization_and_debugging", "Visualization & debugging"),
-    "08": ("08_cnn_image_classification", "CNN image classification (MNIST)"),
-    "09": ("09_medical_imaging_ct", "Medical imaging: lung CT"),
-    "10": ("10_gan_image_generation", "GAN image generation"),
-    "11": ("11_text_classification_rnn", "Tweet sentiment with RNNs"),
-    "12": ("12_text_classification_transformer", "Tweet sentiment with a Transformer"),
-    "13": ("13_seq2seq_translation", "Seq2seq translation en→fr"),
-    "14": ("14_gnn_social_networks", "GNNs for social networks"),
-    "15": ("15_scaling_and_shipping", "Scaling & shipping"),
-}
 
 
 @dataclass
@@ -194,28 +175,43 @@ def load_times(path: Path | None = None, *, fast: bool | None = None) -> dict[st
 
 
 def format_table(results: list[Result] | None = None, times: dict[str, float] | None = None,
-                 fast: bool | None = None) -> str:
+                 fast: bool | None = None, lang: str = "en") -> str:
     """A Markdown table of one mode (``fast=None``: the current one): notebook, topic, seconds,
-    metric, value, target, pass/fail."""
+    metric, value, target, pass/fail. In a translated ``lang`` (the Chinese sites' syllabus) the
+    headers, topics, metric names and verdicts are the run-time catalog's (``course_lib.messages``);
+    numbers, targets and metric identifiers without a translation stay as they are."""
     fast = is_fast() if fast is None else fast
     results = load_results() if results is None else results
     times = load_times(fast=fast) if times is None else times
     table = latest(results, fast=fast)
-    lines = ["| # | topic | seconds | metric | value | target | result |",
-             "|---|---|---:|---|---:|---|---|"]
+
+    def say(text: str, context: str = "site") -> str:
+        if lang == "en":
+            return text
+        from .messages import tr
+
+        return tr(text, context, lang)
+
+    def verdict(passed: bool) -> str:
+        return ("pass" if passed else "FAIL") if lang == "en" else say("pass" if passed else "FAILED")
+
+    header = " | ".join(say(h) for h in ("topic", "seconds", "metric", "value", "target", "result"))
+    lines = [f"| # | {header} |", "|---|---|---:|---|---:|---|---|"]
     for num, (_stem, topic) in SYLLABUS.items():
         rows = [r for (nb, _), r in table.items() if nb == num]
         secs = times.get(num)
         secs_txt = f"{secs:.0f}" if secs is not None else "—"
+        topic = say(topic, "syllabus")
         if not rows:
-            lines.append(f"| {num} | {topic} | {secs_txt} | — | — | — | not run |")
+            lines.append(f"| {num} | {topic} | {secs_txt} | — | — | — | {say('not run')} |")
         for r in rows:
             op = "≥" if r.higher_is_better else "≤"
-            lines.append(f"| {num} | {topic} | {secs_txt} | {r.metric} | {r.value:.4g} | "
-                         f"{op} {r.target:g} | {'pass' if r.passed else 'FAIL'} |")
+            lines.append(f"| {num} | {topic} | {secs_txt} | {say(r.metric, 'metric')} | {r.value:.4g} | "
+                         f"{op} {r.target:g} | {verdict(r.passed)} |")
     total = sum(times.values())
     if times:
-        lines.append(f"\nTotal notebook time: {total:.0f} s over {len(times)} notebooks.")
+        total_line = say("Total notebook time: {total} s over {count} notebooks.")
+        lines.append("\n" + total_line.format(total=f"{total:.0f}", count=len(times)))
     return "\n".join(lines)
 
 

@@ -153,8 +153,8 @@ def language_switch(pagename: str, lang: str, languages: list[str]) -> str:
 
 def syllabus_markdown(fast: bool, present: set[str] | None = None, lang: str = "en") -> str:
     """The start page's syllabus: ``course_lib.report.format_table`` with each row linked to its page
-    (to the pages of ``present`` notebook numbers only, when given)."""
-    table = format_table(fast=fast)
+    (to the pages of ``present`` notebook numbers only, when given), in the site's language."""
+    table = format_table(fast=fast, lang=lang)
 
     def link(match: re.Match) -> str:
         num = match.group(1)
