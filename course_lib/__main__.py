@@ -104,8 +104,11 @@ def _i18n(args: argparse.Namespace) -> int:
             if len(listed) > args.show:
                 print(f"  ... and {len(listed) - args.show} more")
             print("\n".join(text[1 + len(listed):]))
-        for problem in [p for p in problems if not isinstance(p, i18n.Problem)][: args.show]:
+        others = [p for p in problems if not isinstance(p, i18n.Problem)]
+        for problem in others[: args.show]:
             print("  " + str(problem))
+        if len(others) > args.show:
+            print(f"  ... and {len(others) - args.show} more")
     return 1 if problems and args.action == "status" else 0
 
 

@@ -109,25 +109,84 @@ def _read(path: Path):
     return nbformat.read(path, as_version=4)
 
 
+#: The header of every catalog, complete for msgfmt --check and a translation platform (Weblate,
+#: Crowdin, Transifex, Poedit): the language, its plural forms (Chinese has one), the team.
+HEADER = {
+    "Project-Id-Version": "",
+    "Report-Msgid-Bugs-To": "the course's issue tracker",
+    "POT-Creation-Date": "",
+    "PO-Revision-Date": "",
+    "Last-Translator": "the course's translators (locale/GLOSSARY.md)",
+    "Language-Team": "Chinese (Simplified) (locale/GLOSSARY.md)",
+    "Language": SOURCE_LANGUAGE,
+    "MIME-Version": "1.0",
+    "Content-Type": "text/plain; charset=UTF-8",
+    "Content-Transfer-Encoding": "8bit",
+    "Plural-Forms": "nplurals=1; plural=0;",
+}
+#: The same fields in a template (``.pot``): gettext's placeholders, which a platform fills per language.
+TEMPLATE_HEADER = {**HEADER, "PO-Revision-Date": "YEAR-MO-DA HO:MI+ZONE", "Last-Translator":
+                   "FULL NAME <EMAIL@ADDRESS>", "Language-Team": "LANGUAGE <LL@li.org>", "Language": ""}
+del TEMPLATE_HEADER["Plural-Forms"]  # as xgettext writes a template without plural messages
+_HEADING = re.compile(r"(#{1,6})\s+(.*)")
+
+
 def extract(notebook: str | Path) -> polib.POFile:
     """A fresh catalog (every message untranslated) of one notebook's markdown prose (or of a
-    Markdown page's)."""
+    Markdown page's). Each message's extracted comment (``#.``) tells a translator where it is: the
+    heading it is under, or that it is a heading."""
     path = Path(notebook)
     nb = _read(path)
     po = polib.POFile(wrapwidth=0)
-    po.metadata = {"Project-Id-Version": path.stem, "Content-Type": "text/plain; charset=UTF-8",
-                   "Content-Transfer-Encoding": "8bit", "MIME-Version": "1.0"}
+    po.metadata = {**TEMPLATE_HEADER, "Project-Id-Version": path.stem}
     seen: set[tuple[str, str]] = set()
+    section = ""
     for cell in _markdown_cells(nb):
         if "id" not in cell:
             raise ValueError(f"{path}: a markdown cell has no id (nbformat >= 4.5 gives every cell one); "
                              "re-save the notebook with Jupyter or nbformat to add ids")
         for block in _cell_blocks(cell):
+            heading = _HEADING.match(block.strip())
+            if heading and "\n" not in block.strip():
+                comment = f"a heading (level {len(heading.group(1))}): keep its level"
+                section = heading.group(2).strip()
+            else:
+                comment = f"under the heading: {section}" if section else ""
             if (cell.id, block) in seen:
                 continue
             seen.add((cell.id, block))
-            po.append(polib.POEntry(msgctxt=cell.id, msgid=block, msgstr="",
+            po.append(polib.POEntry(msgctxt=cell.id, msgid=block, msgstr="", comment=comment,
                                     occurrences=[(f"{path.parent.name}/{path.name}", cell.id)]))
+    return po
+
+
+#: What a run-time message of ``course_lib.po`` is, by context (``msgctxt``): the translator's ``#.``.
+RUNTIME_CONTEXTS = {
+    "frame": "a sentence course_lib builds around a learner's message (exercise checks, headline line)",
+    "check": "what an exercise check checked: printed after ✅, or inside “Not yet: expected …”",
+    "metric": "a headline metric's name, printed in the notebook's headline line",
+    "site": "the website's own words around the notebooks (site/_ext/course_site.py, site/conf.py)",
+    "syllabus": "a topic in the syllabus table (README and the website's start page)",
+}
+_BRACE_FIELD = re.compile(r"\{(?:[A-Za-z_]\w*|\d+)?(?:\.[A-Za-z_]\w*|\[[^\]{}]+\])*(?:![rsa])?(?::[^{}]*)?\}")
+
+
+def annotate_runtime(po: polib.POFile) -> polib.POFile:
+    """Mark the run-time messages for a translator and for ``msgfmt --check``: ``python-brace-format``
+    on a message whose ``{}`` fields are all ``str.format`` fields (an f-string's ``{len(x)}`` is not:
+    tests/test_i18n.py checks those placeholders), and what the message is (:data:`RUNTIME_CONTEXTS`).
+
+    >>> po = polib.POFile(); po.append(polib.POEntry(msgctxt="frame", msgid="Hint: {hint}"))
+    >>> annotate_runtime(po)[0].flags
+    ['python-brace-format']
+    """
+    from .messages import placeholders
+
+    for entry in po:
+        fields = placeholders(entry.msgid)
+        if fields and all(_BRACE_FIELD.fullmatch(f) for f in fields):
+            entry.flags = [f for f in entry.flags if f != "python-brace-format"] + ["python-brace-format"]
+        entry.comment = entry.comment or RUNTIME_CONTEXTS.get(entry.msgctxt or "", "")
     return po
 
 
@@ -203,11 +262,13 @@ def _merge(fresh: polib.POFile, old: list[polib.POEntry], fuzzy: bool = True) ->
     def carry(entry, source, stale: bool) -> None:
         entry.msgstr = source.msgstr
         entry.tcomment = source.tcomment
+        formats = [f for f in entry.flags if f.endswith("-format")]  # the English's, as extracted
+        others = [f for f in source.flags if f != "fuzzy" and not f.endswith("-format")]
+        fuzzy = ["fuzzy"] if stale or "fuzzy" in source.flags else []
+        entry.flags = fuzzy + others + formats
         if stale:
-            entry.flags = ["fuzzy"] + [f for f in source.flags if f != "fuzzy"]
             entry.previous_msgid = source.previous_msgid or source.msgid
         else:
-            entry.flags = list(source.flags)
             entry.previous_msgid = source.previous_msgid
         used.add(id(source))
         stats.revived += source.obsolete
@@ -256,12 +317,26 @@ def _merge(fresh: polib.POFile, old: list[polib.POEntry], fuzzy: bool = True) ->
 
 def merge_catalog(fresh: polib.POFile, po_path: str | Path, project: str) -> UpdateStats:
     """Write ``fresh`` (the current English messages) to ``po_path``, carrying over the translations
-    of the catalog there, live and obsolete: see :func:`update_catalog`."""
+    of the catalog there, live and obsolete: see :func:`update_catalog`. The header is completed
+    (:data:`HEADER`), and the catalog's template (``.pot``) is written beside the languages' folders
+    (``locale/templates/NN_name.pot`` for ``locale/zh_CN/LC_MESSAGES/NN_name.po``). A file is
+    rewritten only when more than its date would change."""
     po_path = Path(po_path)
     old = polib.pofile(str(po_path), wrapwidth=0) if po_path.exists() else polib.POFile(wrapwidth=0)
+    if project == "course_lib":  # the run-time messages: python-brace-format flags, what each one is
+        annotate_runtime(fresh)
     stats, leftover = _merge(fresh, list(old))
-    fresh.metadata = old.metadata or fresh.metadata
-    fresh.metadata["Project-Id-Version"] = project
+    template = _template(fresh, project)
+    # The header: the old one's values (a platform may set Last-Translator), completed (HEADER).
+    fresh.metadata = {**HEADER, **{k: v for k, v in old.metadata.items() if v},
+                      "Project-Id-Version": project}
+    po_path.parent.mkdir(parents=True, exist_ok=True)
+    if po_path.parent.name == "LC_MESSAGES":  # locale/zh_CN/LC_MESSAGES/x.po: locale/templates/x.pot
+        template_path = po_path.parents[2] / "templates" / f"{po_path.stem}.pot"
+        template_path.parent.mkdir(parents=True, exist_ok=True)
+        _write_if_changed(template_path, template, "POT-Creation-Date")
+    fresh.metadata["POT-Creation-Date"] = (template.metadata["POT-Creation-Date"]
+                                           or fresh.metadata.get("POT-Creation-Date") or _now())
     seen = set()
     for e in leftover:  # removed English: kept (once) as obsolete, to be revived if it comes back
         key = (e.msgctxt, normalize(e.msgid))
@@ -272,11 +347,40 @@ def merge_catalog(fresh: polib.POFile, po_path: str | Path, project: str) -> Upd
         e.obsolete = True
         e.occurrences = []
         fresh.append(e)
-    po_path.parent.mkdir(parents=True, exist_ok=True)
+    _write_if_changed(po_path, fresh, "PO-Revision-Date")
+    return stats
+
+
+def _template(fresh: polib.POFile, project: str) -> polib.POFile:
+    """The template (``.pot``) of a catalog: its messages, untranslated, with gettext's header."""
+    pot = polib.POFile(wrapwidth=0)
+    pot.metadata = {**TEMPLATE_HEADER, "Project-Id-Version": project, "POT-Creation-Date": ""}
+    for e in fresh:
+        pot.append(polib.POEntry(msgctxt=e.msgctxt, msgid=e.msgid, msgstr="", comment=e.comment,
+                                 occurrences=list(e.occurrences),
+                                 flags=[f for f in e.flags if f.endswith("-format")]))
+    return pot
+
+
+def _now() -> str:
+    import datetime
+
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
+
+
+def _write_if_changed(path: Path, po: polib.POFile, date_field: str) -> None:
+    """Write ``po`` unless only its date would change; the date (``PO-Revision-Date`` of a catalog,
+    ``POT-Creation-Date`` of a template) is the time of the last change, so an update that changes
+    nothing leaves the file as it was (no churn in git)."""
     from .files import atomic_write
 
-    atomic_write(po_path, _po_text(fresh))
-    return stats
+    before = polib.pofile(str(path), wrapwidth=0) if path.exists() else None
+    when = before.metadata.get(date_field, "") if before is not None else ""
+    po.metadata[date_field] = when
+    if before is not None and when and _po_text(po) == path.read_text(encoding="utf-8"):
+        return
+    po.metadata[date_field] = _now()
+    atomic_write(path, _po_text(po))
 
 
 def _po_text(po: polib.POFile) -> str:

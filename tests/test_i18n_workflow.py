@@ -8,11 +8,16 @@ Each test builds a small notebook and its catalog in a temporary folder.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
 import nbformat
 import polib
 import pytest
 
-from course_lib import i18n
+from course_lib import i18n, messages
 
 FIRST = ("The optimizer takes one step per batch: it reads each parameter's gradient and moves the\n"
          "parameter against it, scaled by the learning rate.")
@@ -231,3 +236,75 @@ def test_an_english_only_edit_fails_with_what_to_hand_to_a_translator(tmp_path):
     assert i18n.handover([]) == ""
     page = [i18n.Problem("index.md", "page", "missing", "Welcome.")]
     assert "scripts/i18n_fill.py export site-index" in i18n.handover(page)
+
+
+# --- Catalogs a translation platform takes as they are (Weblate, Crowdin, Transifex, Poedit) ---------
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted((ROOT / "site").glob("*.md"))
+CATALOGS = [i18n.catalog_path(ROOT / "locale", "zh_CN", s) for s in SOURCES] + [messages.CATALOG]
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: p.name)
+def test_msgfmt_check_passes_on_every_catalog(po_path):
+    """gettext's own validation: header fields, format strings (python-brace-format), plural forms."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:  # gettext's msgfmt; test_catalog_headers_and_format_flags checks the same
+        if os.environ.get("CI") == "true":  # .ci/run: check as much as CI does
+            pytest.fail("msgfmt (gettext) is missing: apt-get install gettext")
+        pytest.skip("msgfmt (gettext) is not installed; the polib checks below still run")
+    proc = subprocess.run([msgfmt, "--check", "-o", os.devnull, str(po_path)], capture_output=True, text=True)
+    assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: p.name)
+def test_catalog_headers_and_format_flags(po_path):
+    """What msgfmt --check checks, with polib (runs where gettext is not installed): a complete header
+    (Language, Plural-Forms, Language-Team, PO-Revision-Date, Content-Type), each message once, and a
+    run-time message with str.format fields flagged python-brace-format, its translation keeping them."""
+    po = polib.pofile(str(po_path))
+    for field in i18n.HEADER:
+        assert po.metadata.get(field), f"{po_path.name}: header field {field} missing"
+    assert po.metadata["Language"] == "zh_CN" and po.metadata["Plural-Forms"] == "nplurals=1; plural=0;"
+    assert "charset=UTF-8" in po.metadata["Content-Type"]
+    live = [e for e in po if not e.obsolete]
+    assert len({(e.msgctxt, e.msgid) for e in live}) == len(live), "a message is in the catalog twice"
+    for e in live:
+        fields = messages.placeholders(e.msgid)
+        brace = bool(fields) and all(i18n._BRACE_FIELD.fullmatch(f) for f in fields)
+        if po_path == messages.CATALOG:
+            assert ("python-brace-format" in e.flags) == brace, e.msgid
+        if "python-brace-format" in e.flags and e.msgstr:
+            assert sorted(messages.placeholders(e.msgstr)) == sorted(fields), e.msgid
+        assert e.msgid.startswith("\n") == e.msgstr.startswith("\n") or not e.msgstr
+        assert e.msgid.endswith("\n") == e.msgstr.endswith("\n") or not e.msgstr
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_every_catalog_has_a_current_template(source):
+    """locale/templates/NN_name.pot, one per catalog: a platform's component is a template and its
+    translations (locale/*/LC_MESSAGES/NN_name.po); `python -m course_lib i18n update` writes both."""
+    po_path = i18n.catalog_path(ROOT / "locale", "zh_CN", source)
+    template = ROOT / "locale" / "templates" / f"{po_path.stem}.pot"
+    assert template.exists(), f"no {template.relative_to(ROOT)}: run `make i18n-update` and commit it"
+    pot = polib.pofile(str(template))
+    assert [(e.msgctxt, e.msgid) for e in pot] == [(e.msgctxt, e.msgid) for e in i18n.extract(source)], (
+        f"{template.relative_to(ROOT)} is out of date: run `make i18n-update` and commit it")
+    assert not any(e.msgstr for e in pot) and pot.metadata["Language"] == ""
+    runtime = polib.pofile(str(messages.CATALOG.parents[2] / "templates" / "course_lib.pot"))
+    assert {(e.msgctxt, e.msgid) for e in runtime} == {(e.msgctxt, e.msgid) for e in
+                                                       polib.pofile(str(messages.CATALOG)) if not e.obsolete}
+
+
+def test_an_update_that_changes_nothing_leaves_the_files_alone(tmp_path):
+    nb, po_path = translated_setup(tmp_path)
+    folder = tmp_path / "locale" / "zh_CN" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po_path = po_path.rename(folder / "01_x.po")
+    i18n.update_catalog(nb, po_path)
+    template = tmp_path / "locale" / "templates" / "01_x.pot"
+    before = po_path.read_text(encoding="utf-8"), template.read_text(encoding="utf-8")
+    assert "#. under the heading: 2. Training for real" in before[0]
+    assert "Plural-Forms: nplurals=1; plural=0;" in before[0] and 'msgstr ""' in before[1]
+    i18n.update_catalog(nb, po_path)
+    assert (po_path.read_text(encoding="utf-8"), template.read_text(encoding="utf-8")) == before
