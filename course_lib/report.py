@@ -97,6 +97,36 @@ def record(notebook: str, metric: str, value: float, target: float, *,
     return passed
 
 
+_RECORD_LINE = re.compile(r"^\[(?P<notebook>[^\]\n]+)\] (?P<metric>\S+) = (?P<value>\S+) "
+                          r"\(target (?P<op>>=|<=) (?P<target>\S+)\) (?P<verdict>PASS|FAIL)$", re.M)
+_NOTE_LINE = re.compile(r"^\[(?P<notebook>[^\]\n]+)\] note: (?P<name>\S+) = (?P<value>\S+)$", re.M)
+
+
+def translate_printed(text: str, lang: str) -> str:
+    """``text`` (a notebook's printed output, run in English) with the lines :func:`record` and
+    :func:`note` printed as they print in ``lang``: the Chinese sites show the English run's outputs.
+
+    >>> translate_printed("[08] test_accuracy = 0.9851 (target >= 0.975) PASS", "zh_CN")
+    '[08] 测试准确率 test_accuracy = 0.9851（目标 >= 0.975）...'
+    """
+    if lang == "en":
+        return text
+    from .messages import frame, tr
+
+    def headline(m: re.Match) -> str:
+        local = tr(m["metric"], "metric", lang)
+        name = m["metric"] if local == m["metric"] else f"{local} {m['metric']}"
+        return frame("[{notebook}] {metric} = {value} (target {op} {target}) {verdict}", lang,
+                     notebook=m["notebook"], metric=name, value=m["value"], op=m["op"], target=m["target"],
+                     verdict=frame(m["verdict"], lang))
+
+    def noted(m: re.Match) -> str:
+        return frame("[{notebook}] note: {name} = {value}", lang, notebook=m["notebook"], name=m["name"],
+                     value=m["value"])
+
+    return _NOTE_LINE.sub(noted, _RECORD_LINE.sub(headline, text))
+
+
 def notes_path() -> Path:
     """Where context numbers are appended (``data_dir()/notes.jsonl``)."""
     return data_dir() / "notes.jsonl"

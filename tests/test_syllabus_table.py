@@ -1,5 +1,7 @@
 """The Chinese sites' syllabus table (the start page's ``{course-syllabus}``): headers, topics, metric
-names and verdicts in the site's language, the numbers and links exactly as in English."""
+names and verdicts in the site's language, the numbers and links exactly as in English. And the headline
+lines the notebooks print (``course_lib.report.record`` and ``note``), which a translated site shows from
+the English run: put in the site's language as a learner running the translated notebook sees them."""
 
 from __future__ import annotations
 
@@ -9,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import messages
-from course_lib.report import Result, format_table
+from course_lib import messages, report
+from course_lib.report import Result, format_table, translate_printed
 from course_lib.syllabus import SYLLABUS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,3 +75,50 @@ def test_the_start_pages_syllabus_is_in_the_sites_language(monkeypatch, tmp_path
     assert "| [02](notebooks/02_autograd.ipynb) | 自动求导 |" in text and "| 03 | nn 模块 |" in text
     assert "未运行" in text and "not run" not in text and "topic" not in text
     assert "快速模式" in text
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "zh_TW"])
+def test_printed_headline_lines_read_as_in_the_translated_notebook(lang, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    printed = {}
+    for shown in ("en", lang):  # what record() and note() print in each language
+        monkeypatch.setenv("COURSE_LANG", shown)
+        report.record(notebook="08", metric="test_accuracy", value=0.98512, target=0.975, device="cpu")
+        report.record(notebook="09", metric="test_auc", value=0.8, target=0.9, device="cpu")
+        report.record(notebook="13", metric="val_loss", value=2.5, target=3.0, higher_is_better=False,
+                      device="cpu")
+        report.note(notebook="13", name="lookup_bleu", value=14.7)
+        printed[shown] = capsys.readouterr().out
+    english = "epoch 3: loss 0.12\n" + printed["en"] + "done\n"
+    assert translate_printed(english, lang) == "epoch 3: loss 0.12\n" + printed[lang] + "done\n"
+    assert printed[lang] != printed["en"] and translate_printed(english, "en") == english
+
+
+def test_a_translated_page_shows_its_headline_lines_translated():
+    pytest.importorskip("sphinx")
+    from course_site import translate_outputs
+    from docutils import nodes
+
+    line = "[08] test_accuracy = 0.9851 (target >= 0.975) PASS\n"
+    doctree = nodes.document(None, None)
+    for classes in (["output", "stream"], ["highlight-python"]):  # an output, and code that prints it
+        block = nodes.literal_block(line, line)
+        block["classes"] += classes
+        doctree += block
+
+    class App:
+        class config:
+            language = "zh_TW"
+
+        class env:
+            docname = "notebooks/08_cnn_image_classification"
+
+    translate_outputs(App, doctree)
+    output, code = doctree.findall(nodes.literal_block)
+    assert output.astext() == output.rawsource == translate_printed(line, "zh_TW") != line
+    assert "測試準確率" in output.astext() and code.astext() == line
+    App.config.language = "en"
+    english = nodes.document(None, None)
+    english += nodes.literal_block(line, line, classes=["output", "stream"])
+    translate_outputs(App, english)
+    assert english.astext() == line

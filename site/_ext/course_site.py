@@ -31,7 +31,16 @@ from sphinx.util.docutils import SphinxDirective
 
 from course_lib.config import is_fast
 from course_lib.languages import ENGLISH, LANGUAGES
-from course_lib.report import SYLLABUS, Result, format_table, latest, load_results, load_times, save_times
+from course_lib.report import (
+    SYLLABUS,
+    Result,
+    format_table,
+    latest,
+    load_results,
+    load_times,
+    save_times,
+    translate_printed,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -218,6 +227,22 @@ def drop_progress_bars(app: Sphinx, doctree) -> None:
             block.parent.remove(block)
 
 
+def translate_outputs(app: Sphinx, doctree) -> None:
+    """A translated site shows the English run's outputs: the headline lines ``course_lib.report``
+    printed there are put in the site's language (``report.translate_printed``), as a learner running
+    the translated notebook sees them."""
+    lang = site_language(app)
+    if lang == "en" or not NOTEBOOK_DOC.match(app.env.docname):
+        return
+    for block in list(doctree.findall(nodes.literal_block)):
+        if "output" in block["classes"]:
+            text = block.astext()
+            new = translate_printed(text, lang)
+            if new != text and len(block.children) == 1 and isinstance(block.children[0], nodes.Text):
+                block.replace(block.children[0], nodes.Text(new))
+                block.rawsource = new  # Sphinx highlights a literal block only when the two agree
+
+
 def site_language(app: Sphinx) -> str:
     return app.config.language if app.config.language in LANGUAGE_NAMES else "en"
 
@@ -289,6 +314,7 @@ def setup(app: Sphinx) -> dict:
     app.connect("env-before-read-docs", index_last)
     app.connect("doctree-read", record_time)
     app.connect("doctree-read", drop_progress_bars)
+    app.connect("doctree-read", translate_outputs)
     app.connect("html-page-context", add_header)
     app.connect("build-finished", copy_assets)
     app.add_css_file("course.css")
