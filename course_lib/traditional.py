@@ -49,6 +49,21 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("网络连接", "網路連線"),  # a network connection (s2twp's reading), before 连接 below
     ("连接", "連接"),  # to connect; 殘差連接, 全連接層 (s2twp: 連線, a network connection)
     ("构建", "建構"),  # to build (你將建構什麼, 建構詞表): Taiwan's 建構; s2twp keeps 構建
+    ("自定义", "自訂"),  # custom (自訂層)
+    ("仪表盘", "儀表板"),  # TensorBoard's dashboard
+    ("教程", "教學"),  # a tutorial
+    ("提示符", "提示字元"),  # pdb's prompt
+    ("调用栈", "呼叫堆疊"),  # the call stack (s2twp: 呼叫棧)
+    ("栈帧", "堆疊框"),  # a stack frame (s2twp: 棧幀)
+    # a (Python) package: 套件; 包 stays in 打包, 包括, 包含, 眾包
+    ("课程包", "課程套件"),
+    ("配套包", "配套套件"),
+    ("语言包", "語言套件"),
+    ("所需的包", "所需的套件"),
+    ("各个包", "各個套件"),
+    ("随包附带", "隨套件附帶"),
+    ("安装的包", "安裝的套件"),
+    ("wheel 包", "wheel 套件"),
 ]
 
 # TW_OVERRIDES: replacements in the converted text, in order (longest first where they overlap): deep-learning
@@ -91,6 +106,7 @@ TW_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?<![合吞兼])併為"), "並為"),
     (re.compile(r"函式值(?!得)"), "函數值"),  # a function's value; not in 輔助函式值得保留 ("worth keeping")
     (re.compile(r"函式(?= ?\$)"), "函數"),  # a function followed by its formula: 函數 $f: \mathbb{R}^n ...$
+    (re.compile(r"(?<=` )包(?=[的一裡」”，。])"), "套件"),  # `pytorch-cuda` 包的教程: a package named in code
     # 通過 is "to pass" (檢查未通過, 也能通過。); "by means of, through" is 透過 in Taiwan
     (re.compile(r"(?<![未沒否難能])通過(?![了率的，。：；、！？）」』]|\s*\Z|\s*\n\s*\n)"), "透過"),
 ]

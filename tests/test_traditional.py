@@ -70,6 +70,12 @@ KNOWN_BAD = {
     "下劃線": "底線",
     "殘差連線": "殘差連接",
     "構建": "建構",
+    "自定義": "自訂",
+    "儀表盤": "儀表板",
+    "棧幀": "堆疊框",
+    "呼叫棧": "呼叫堆疊",
+    "提示符": "提示字元",
+    "wheel 包": "wheel 套件",
     "“": "「",  # Taiwan's quotation marks
     "”": "」",
 }
@@ -184,6 +190,12 @@ def test_no_generated_text_holds_a_known_bad_conversion():
      "透過一次矩陣乘法，透過 `cl.x`；檢查通過；未通過：；也能通過。通過率"),
     ("反向传播通过了 `grad`；是否通过", "反向傳播通過了 `grad`；是否通過"),
     ("“引用 `x`”", "「引用 `x`」"),
+    ("自定义层，仪表盘，教程；在提示符下，出错的栈帧，调用栈",
+     "自訂層，儀表板，教學；在提示字元下，出錯的堆疊框，呼叫堆疊"),
+    # a package: 套件 (also after a code span, a replacement longer than the match), 打包/包括/眾包 stay
+    ("`pytorch-cuda` 包的教程，随包附带，课程包；打包、包括、众包",
+     "`pytorch-cuda` 套件的教學，隨套件附帶，課程套件；打包、包括、眾包"),
+    ("“`a` 包”和“`b` 包一起”", "「`a` 套件」和「`b` 套件一起」"),
 ])
 def test_overrides(cn, tw):
     assert to_traditional(cn) == tw
@@ -195,4 +207,4 @@ def test_overrides_are_well_formed():
     for wrong, right in TW_OVERRIDES:
         assert wrong != right and wrong not in right
     for wrong, right in SOURCE_OVERRIDES:
-        assert simplified_left(right) == "" and re.fullmatch(r"[\u4e00-\u9fff]+", wrong), wrong
+        assert simplified_left(right) == "" and re.fullmatch(r"[\u4e00-\u9fff]+|wheel 包", wrong), wrong
