@@ -64,6 +64,7 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("随包附带", "隨套件附帶"),
     ("安装的包", "安裝的套件"),
     ("wheel 包", "wheel 套件"),
+    ("隐状态", "隱藏狀態"),  # an RNN's hidden state
 ]
 
 # TW_OVERRIDES: replacements in the converted text, in order (longest first where they overlap): deep-learning
@@ -93,6 +94,7 @@ TW_OVERRIDES: list[tuple[str, str]] = [
     ("下采樣", "下取樣"),  # downsampling, as s2twp's own 取樣 (sampling) and 上取樣
     ("併合並", "並合併"),  # 并合并 ("and merges"); s2twp: 併合並
     ("箇", "個"),  # s2twp's 箇中 ("therein") matches 一个|中间 and 10 个|中
+    ("嚐試", "嘗試"),  # 首先尝试: s2twp's 先嚐 ("first taste")
     ("舍入", "捨入"),  # rounding
     ("下劃線", "底線"),  # an underscore
     ("粘", "黏"),  # to stick (黏在, 黏回去)
@@ -100,13 +102,14 @@ TW_OVERRIDES: list[tuple[str, str]] = [
     ("逐元素的函式", "逐元素的函數"),
 ]
 
-# Patterns in the converted text: 并为 ("and for") is 並為; s2twp writes 併為 ("merged into"), right only
-# after 合/吞/兼 (合併為). 函數 where the mathematical sense shows. 透過 for "by means of".
+# Patterns in the converted text: 并 ("and": 並為, 並除以) is 並; s2twp writes 併 ("to merge") for some, right
+# only in 合併, 吞併, 兼併, 歸併, 併入, 併購. 函數 where the mathematical sense shows. 透過 for "by means of".
 TW_PATTERNS: list[tuple[re.Pattern, str]] = [
-    (re.compile(r"(?<![合吞兼])併為"), "並為"),
+    (re.compile(r"(?<![合吞兼歸])併(?![入購發存])"), "並"),  # 并 "and" (並為, 並除以); 合併 keeps 併
     (re.compile(r"函式值(?!得)"), "函數值"),  # a function's value; not in 輔助函式值得保留 ("worth keeping")
     (re.compile(r"函式(?= ?\$)"), "函數"),  # a function followed by its formula: 函數 $f: \mathbb{R}^n ...$
     (re.compile(r"(?<=` )包(?=[的一裡」”，。])"), "套件"),  # `pytorch-cuda` 包的教程: a package named in code
+    (re.compile(r"(?<![料存])庫"), "函式庫"),  # a library (BLAS 函式庫); 語料庫, 資料庫, 儲存庫 stay
     # 通過 is "to pass" (檢查未通過, 也能通過。); "by means of, through" is 透過 in Taiwan
     (re.compile(r"(?<![未沒否難能])通過(?![了率的，。：；、！？）」』]|\s*\Z|\s*\n\s*\n)"), "透過"),
 ]
