@@ -9,8 +9,10 @@ Each test builds a small notebook and its catalog in a temporary folder.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -308,3 +310,28 @@ def test_an_update_that_changes_nothing_leaves_the_files_alone(tmp_path):
     assert "Plural-Forms: nplurals=1; plural=0;" in before[0] and 'msgstr ""' in before[1]
     i18n.update_catalog(nb, po_path)
     assert (po_path.read_text(encoding="utf-8"), template.read_text(encoding="utf-8")) == before
+
+
+def test_i18n_commands_need_only_polib_and_nbformat():
+    """`make i18n-update` / `i18n-status` install polib and nbformat (a 33 MB venv, measured), not the
+    course's 6 GB: the commands must not import torch or OpenCC (zh_TW is generated at build time)."""
+    code = ("import sys; sys.modules.update(torch=None, opencc=None, numpy=None, matplotlib=None)\n"
+            "from course_lib.__main__ import main\n"
+            "sys.exit(main(['i18n', 'status', '--show', '0']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert "Error" not in proc.stderr, proc.stderr[-2000:]
+    assert "01_tensors.ipynb:" in proc.stdout
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    tools = re.search(r"^I18N_TOOLS := (.*)$", makefile, re.M).group(1)
+    for target in ("i18n-update", "i18n-status"):
+        prerequisites = re.search(rf"^{target}:(.*)$", makefile, re.M).group(1)
+        assert not re.search(r"\binstall\b", prerequisites) and "I18N_VENV" in prerequisites, prerequisites
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
+        "optional-dependencies"]
+    pinned = set(extras["i18n"]) | set(extras["dev"])
+    assert set(re.findall(r'"([^"]+)"', tools)) <= pinned and "polib" in tools and "nbformat" in tools
