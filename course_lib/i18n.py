@@ -14,6 +14,14 @@ The life of a message::
     catalog_problems(nb, po) # what is missing or stale, by cell id ([] = complete)
     translate_notebook(nb, po, "zh_CN")  # the notebook with its prose translated
 
+English is compared up to line wrapping (:func:`normalize`): a re-wrapped paragraph keeps its
+translation. An edited paragraph keeps the most similar old translation as fuzzy, found in its cell,
+in another cell (a paragraph moved and edited) or among the obsolete entries (a deleted paragraph
+restored), with its translator comments. Every catalog has a complete header and a template
+(``locale/templates/NN_name.pot``) for a translation platform; :func:`handover` tells an
+English-only contributor what to hand to a translator, and a translated notebook marks what is still
+English (:func:`mark_untranslated`).
+
 >>> split_blocks("One.\\n\\n```python\\nx = 1\\n\\ny = 2\\n```\\n\\nTwo.")
 ['One.', '\\n\\n', '```python\\nx = 1\\n\\ny = 2\\n```', '\\n\\n', 'Two.']
 """
