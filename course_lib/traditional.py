@@ -65,6 +65,13 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("安装的包", "安裝的套件"),
     ("wheel 包", "wheel 套件"),
     ("隐状态", "隱藏狀態"),  # an RNN's hidden state
+    ("返回", "傳回"),  # a function returns (傳回值); s2twp keeps 返回
+    ("实现", "實作"),  # to implement, an implementation (s2twp: 實現, "to achieve")
+    ("推理", "推論"),  # inference
+    ("反馈", "回饋"),  # to feed back
+    ("访问", "存取"),  # to access (s2twp: 訪問, "to visit")
+    ("抛出异常", "拋出例外"),  # raise an exception (s2twp: 丟擲異常); an abnormal reading stays 異常讀數
+    ("发生异常", "發生例外"),
 ]
 
 # TW_OVERRIDES: replacements in the converted text, in order (longest first where they overlap): deep-learning

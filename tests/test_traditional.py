@@ -75,6 +75,8 @@ KNOWN_BAD = {
     "併除以": "並除以",
     "隱狀態": "隱藏狀態",
     "GNN 庫": "GNN 函式庫",
+    "丟擲異常": "拋出例外",
+    "反饋": "回饋",
     "儀表盤": "儀表板",
     "棧幀": "堆疊框",
     "呼叫棧": "呼叫堆疊",
@@ -188,7 +190,7 @@ def test_no_generated_text_holds_a_known_bad_conversion():
     ("浮点舍入，堆栈跟踪", "浮點捨入，堆疊追蹤"),
     # 函數 in the mathematical sense (before its formula), 函式 in a program (before its code)
     ("返回函数 $f$，函数 `hook`；该函数在那里几乎是平的",
-     "返回函數 $f$，函式 `hook`；該函數在那裡幾乎是平的"),
+     "傳回函數 $f$，函式 `hook`；該函數在那裡幾乎是平的"),
     # 通過 "pass", 透過 "by means of"
     ("通过一次矩阵乘法，通过 `cl.x`；检查通过；未通过：；也能通过。通过率",
      "透過一次矩陣乘法，透過 `cl.x`；檢查通過；未通過：；也能通過。通過率"),
@@ -204,6 +206,9 @@ def test_no_generated_text_holds_a_known_bad_conversion():
      "會首先嘗試的基線；打分，並除以 $\\sqrt{d}$；合併頭"),
     ("BLAS 库、随库附带；语料库、数据库、仓库", "BLAS 函式庫、隨函式庫附帶；語料庫、資料庫、儲存庫"),
     ("最后一个隐状态", "最後一個隱藏狀態"),
+    ("返回一个张量；手动实现；推理时；反馈回去；按列访问",
+     "傳回一個張量；手動實作；推論時；回饋回去；按列存取"),
+    ("在抛出异常的栈帧中，发生异常后；偏低的异常读数", "在拋出例外的堆疊框中，發生例外後；偏低的異常讀數"),
 ])
 def test_overrides(cn, tw):
     assert to_traditional(cn) == tw
