@@ -262,10 +262,13 @@ def _merge(fresh: polib.POFile, old: list[polib.POEntry], fuzzy: bool = True) ->
     used: set[int] = set()
     exact: dict[tuple, polib.POEntry] = {}
     by_text: dict[str, polib.POEntry] = {}
+    reverted: dict[str, polib.POEntry] = {}  # a stale entry's translation is that of its old English
     for e in sorted(translated, key=lambda e: e.obsolete):  # a live entry before an obsolete one
         exact.setdefault((e.msgctxt, normalize(e.msgid)), e)
         if not e.obsolete or "fuzzy" not in e.flags:
             by_text.setdefault(normalize(e.msgid), e)
+        if "fuzzy" in e.flags and e.previous_msgid:
+            reverted.setdefault(normalize(e.previous_msgid), e)
 
     def carry(entry, source, stale: bool) -> None:
         entry.msgstr = source.msgstr
@@ -295,8 +298,13 @@ def _merge(fresh: polib.POFile, old: list[polib.POEntry], fuzzy: bool = True) ->
     rest = []
     for entry in pending:  # the same English moved to another cell (or restored)
         hit = by_text.get(normalize(entry.msgid))
+        back = reverted.get(normalize(entry.msgid))
         if hit is not None:
             carry(entry, hit, stale=False)
+        elif back is not None and id(back) not in used:  # an edit undone: its translation is current again
+            carry(entry, back, stale=False)
+            entry.flags = [f for f in entry.flags if f != "fuzzy"]
+            entry.previous_msgid = None
         else:
             rest.append(entry)
     if fuzzy and rest:  # edited: the most similar old paragraph, best pairs first

@@ -107,6 +107,17 @@ def test_a_paragraph_moved_to_another_cell_and_edited_keeps_its_translation_as_f
     assert [(p.cell_id, p.kind) for p in i18n.catalog_problems(nb, po_path)] == [("c", "missing")]
 
 
+def test_an_edit_undone_before_a_translator_came_is_current_again(tmp_path):
+    nb, po_path = translated_setup(tmp_path)
+    write_notebook(nb, {"a": f"{THIRD}\n\n{FIRST.replace('one step', 'a step')}", "b": SECOND})
+    i18n.update_catalog(nb, po_path)  # stale, with FIRST as its previous English
+    write_notebook(nb, {"a": f"{THIRD}\n\n{FIRST}", "b": SECOND})  # reverted
+    assert i18n.catalog_problems(nb, po_path) == []
+    i18n.update_catalog(nb, po_path)
+    e = entry(po_path, FIRST)
+    assert e.msgstr == ZH[FIRST] and "fuzzy" not in e.flags and not e.previous_msgid
+
+
 def test_two_edited_paragraphs_of_a_cell_each_keep_their_own_translation(tmp_path):
     nb, po_path = translated_setup(tmp_path, cells={"a": f"{FIRST}\n\n{SECOND}"})
     one, two = FIRST.replace("one step", "a step"), SECOND.replace("every epoch", "each epoch")
