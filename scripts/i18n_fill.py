@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import polib
@@ -98,6 +99,8 @@ def main(argv: list[str]) -> int:
             entry.flags.remove("fuzzy")
         entry.previous_msgid = None
         written += 1
+    if written:  # the header says when a translator last changed the catalog
+        po.metadata["PO-Revision-Date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
     atomic_write(path, str(po) + "\n")
     print(f"{path.name}: {written} written, {refused} refused, {unknown} unknown")
     return 1 if refused or unknown else 0
