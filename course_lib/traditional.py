@@ -116,7 +116,8 @@ TW_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"函式值(?!得)"), "函數值"),  # a function's value; not in 輔助函式值得保留 ("worth keeping")
     (re.compile(r"函式(?= ?\$)"), "函數"),  # a function followed by its formula: 函數 $f: \mathbb{R}^n ...$
     (re.compile(r"(?<=` )包(?=[的一裡」”，。])"), "套件"),  # `pytorch-cuda` 包的教程: a package named in code
-    (re.compile(r"(?<![料存])庫"), "函式庫"),  # a library (BLAS 函式庫); 語料庫, 資料庫, 儲存庫 stay
+    # a software library (BLAS 函式庫, 原生函式庫, 隨函式庫附帶); 語料庫, 資料庫, 儲存庫, 題庫 stay
+    (re.compile(r"(?:(?<=[A-Za-z0-9`] )|(?<=[的隨生學]))庫"), "函式庫"),
     # 通過 is "to pass" (檢查未通過, 也能通過。); "by means of, through" is 透過 in Taiwan
     (re.compile(r"(?<![未沒否難能])通過(?![了率的，。：；、！？）」』]|\s*\Z|\s*\n\s*\n)"), "透過"),
 ]
