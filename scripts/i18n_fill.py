@@ -101,7 +101,8 @@ def main(argv: list[str]) -> int:
         written += 1
     if written:  # the header says when a translator last changed the catalog
         po.metadata["PO-Revision-Date"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M+0000")
-    atomic_write(path, str(po) + "\n")
+        text = str(po)
+        atomic_write(path, text if text.endswith("\n") else text + "\n")  # as course_lib.i18n writes it
     print(f"{path.name}: {written} written, {refused} refused, {unknown} unknown")
     return 1 if refused or unknown else 0
 
