@@ -72,6 +72,19 @@ def test_lesions_are_nodules_not_masses():
     assert max(sizes) * 2 * params.pixel_mm <= 30
 
 
+def test_small_nodules_are_smaller_and_fainter_but_still_nodules():
+    """Notebook 09's full mode: smaller, fainter nodules than the defaults, still denser than the lung."""
+    params, big, small = ct.ScanParams(), ct.LesionParams(), ct.SMALL_NODULES
+    assert small.radius_px[0] < big.radius_px[0] and small.radius_px[1] < big.radius_px[1]
+    assert small.partial_volume[0] < big.partial_volume[0]
+    assert 2 * small.radius_px[1] * params.pixel_mm <= 30
+    for i in range(4):
+        s = ct.simulate_slice(12, i, nodule=True, lesions=small)
+        assert small.radius_px[0] <= s["nodule_radius"] <= small.radius_px[1]
+        assert small.partial_volume[0] <= s["partial_volume"] <= small.partial_volume[1]
+        assert s["mask"].any() and np.median(s["phantom"][s["mask"]]) > ct.HU["lung"] + 60
+
+
 def test_noise_depends_on_dose():
     rng = np.random.default_rng(0)
     clean = np.full((64, 10), 3.0)
