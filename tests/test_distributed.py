@@ -11,6 +11,7 @@ import contextlib
 import io
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -77,11 +78,22 @@ def test_two_launchers_form_one_job_that_equals_one_process(two_nodes, tmp_path,
 
 def test_a_killed_worker_restarts_and_ends_with_bitwise_the_same_weights(two_nodes, tmp_path, env):
     reference, _ = two_nodes
-    out, ckpt = tmp_path / "killed.pt", tmp_path / "ckpt"
-    job = launch.torchrun_command([*SCRIPT, "--ckpt-dir", str(ckpt), "--ckpt-every", "3",
-                                   "--kill-at-step", "8", "--kill-rank", "1", "--out", str(out)],
-                                  nproc=2, max_restarts=1)
-    result = run([job], env)
+
+    def killed_job(attempt: int):
+        out, ckpt = tmp_path / f"killed{attempt}.pt", tmp_path / f"ckpt{attempt}"
+        job = launch.torchrun_command([*SCRIPT, "--ckpt-dir", str(ckpt), "--ckpt-every", "3",
+                                       "--kill-at-step", "8", "--kill-rank", "1", "--out", str(out)],
+                                      nproc=2, max_restarts=1)
+        return out, run([job], env)
+
+    out, result = killed_job(0)
+    if result.timed_out and "epoch 2: loss" in result.nodes[0].output:
+        # Seen once (CI floor lane, torch 2.4.1, one thread beside another lane, 2026-12-08): the restarted
+        # job trained to its last epoch, then hung in teardown until the deadline; alone it passes. A hang
+        # after the last epoch gets one more try, said aloud; a second hang, or any other failure, fails.
+        warnings.warn(f"the restarted job hung after its last epoch ({result.seconds:.0f} s); one more try",
+                      stacklevel=1)
+        out, result = killed_job(1)
     log = result.nodes[0].output
     assert result.ok, log[-3000:]
     assert "SIGKILL at step 8" in log and "exitcode: -9" in log  # the worker really died ...
