@@ -30,6 +30,7 @@ import pytest
 import tomllib
 
 from course_lib.report import RUNTIME_PREFIX
+from course_lib.traditional import split_protected
 from tests.nbutil import NOTEBOOKS, ROOT, load, source
 
 LEDGER_PATH = ROOT / "tests" / "prose_numbers.toml"
@@ -46,11 +47,9 @@ _SECTION = re.compile(r"(?:section|sections|§|and|Section)\s*$")
 
 def _prose(markdown: str) -> str:
     """A markdown cell's prose: no math, code, HTML comments, links' targets or headings' numbers."""
-    text = re.sub(r"```.*?```", " ", markdown, flags=re.S)
+    # Code, math and link targets: the spans the zh_TW conversion leaves alone, found the same way.
+    text = "".join(" " if protected else part for part, protected in split_protected(markdown))
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
-    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$", " ", text, flags=re.S)  # inline math may wrap lines
-    text = re.sub(r"`[^`\n]*`", " ", text)
-    text = re.sub(r"\]\([^)]*\)", "]", text)  # a link's target
     text = re.sub(r"^#+\s*\d+(?:\.\d+)*", "#", text, flags=re.M)  # "### 6.1 Cleaning"
     lines = [line for line in text.splitlines() if not line.lstrip().startswith(RUNTIME_PREFIX)]
     return "\n".join(lines)
