@@ -622,6 +622,8 @@ _SCALED_EN = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:[.,]\d+)*)"
 _SCALED_ZH = re.compile(r"(?<![A-Za-z0-9_.])(\d+(?:[.,]\d+)*)\s*(万亿|千万|百万|亿|万|千)")
 _HAN_DIGITS = dict(zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9)))
 _HAN_UNITS = {"十": 10, "百": 100, "千": 1000}
+# "2-D"/"3D" are written 二维/三维 in Chinese prose: the dimension keeps its value.
+_DIMENSION_ZH = re.compile(r"([一二三四五六七八九])维")
 _HAN_NUMBER = re.compile(r"[零〇一二两三四五六七八九十百千]+(?:万亿|亿|万)")
 _SCALE = {"thousand": 1e3, "k": 1e3, "K": 1e3, "million": 1e6, "M": 1e6, "billion": 1e9,
           "千": 1e3, "万": 1e4, "百万": 1e6, "千万": 1e7, "亿": 1e8, "万亿": 1e12}
@@ -657,7 +659,8 @@ def _chinese_values(text: str) -> list[float]:
     """Every number of a translation as a value: plain (``500,000``), with 万/亿 (``50 万``, ``1.2 亿``)
     or in Chinese numerals (``五十万``)."""
     values = [_value(x) for x in _NUMBER.findall(text)] + [_scaled(m) for m in _SCALED_ZH.finditer(text)]
-    return [v for v in values if v is not None] + [_han_value(m.group()) for m in _HAN_NUMBER.finditer(text)]
+    dims = [float("一二三四五六七八九".index(m.group(1)) + 1) for m in _DIMENSION_ZH.finditer(text)]
+    return [v for v in values if v is not None] + [_han_value(m.group()) for m in _HAN_NUMBER.finditer(text)] + dims
 
 
 def _prose(text: str) -> str:
@@ -674,6 +677,8 @@ def message_issues(msgid: str, msgstr: str) -> list[str]:
     >>> message_issues("Call `f(x)` 2 times.", "调用 f(x) 两次。")
     ['code spans differ: missing `f(x)`', 'numbers differ: missing 2']
     >>> message_issues("30 % of ~500,000 images, 2.5 million pixels.", "约 50 万张图像的 30%，250 万像素。")
+    []
+    >>> message_issues("A 2-D grid of 3D volumes.", "由三维体积组成的二维网格。")
     []
     """
     issues = []
