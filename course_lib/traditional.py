@@ -72,6 +72,96 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("访问", "存取"),  # to access (s2twp: 訪問, "to visit")
     ("抛出异常", "拋出例外"),  # raise an exception (s2twp: 丟擲異常); an abnormal reading stays 異常讀數
     ("发生异常", "發生例外"),
+    ("抛出", "拋出"),  # to raise, to throw (s2twp: 丟擲)
+    # Fourth reading (about 190 messages of all 16 notebooks and 40 run-time checks, /tmp/notes/zhTW.md)
+    ("复制", "複製"),  # to copy; s2twp: 從不復制 after 不 (不復, "no longer")
+    ("数据", "資料"),  # data; s2twp cuts 1,000 个数据点 as 個數|據點 and leaves 數據
+    ("标量", "純量"),  # a scalar: Taiwan's 純量
+    ("单元格", "儲存格"),  # a notebook cell, as Jupyter's own zh_TW interface writes it
+    ("像素", "像素"),  # a pixel: 像素 in Taiwan's image-processing and ML texts; s2twp: 畫素 (camera specs)
+    ("进程", "行程"),  # an OS process (工作行程, 子行程), as Taiwan's Python docs; s2twp: 程序 (a procedure)
+    ("后台", "背景"),  # in the background; s2twp: 後臺 (backstage)
+    ("正态", "常態"),  # the normal distribution: 常態分佈
+    ("协方差", "共變異數"),  # covariance
+    ("方差", "變異數"),  # variance
+    ("获取", "取得"),  # to get, to fetch
+    ("构件", "元件"),  # building blocks (基本元件)
+    ("环境配置", "環境設定"),  # setting up the environment (notebook 00's title)
+    ("运行", "執行"),  # to run; s2twp leaves 運行 in a few places
+    ("示例", "範例"),  # an example
+    ("列表", "串列"),  # a Python list, as Taiwan's Python docs (also ends the 列 = row/column muddle)
+    ("简短的列表", "簡短的清單"),  # a short list shown to a user
+    ("代码列表", "程式碼清單"),  # pdb's code listing
+    ("脚本", "腳本"),  # a script; s2twp: 指令碼 (Microsoft's word, rare in Taiwan's ML writing)
+    ("词组成", "詞組成"),  # 10 个词组成 ("made of ten words"); s2twp reads 詞組 (a phrase): 片語成
+    ("并行", "平行"),  # parallel (資料平行, 張量平行); Taiwan's 並行 is "concurrent"
+    ("流水线", "管線"),  # a pipeline (管線平行)
+    ("置信区间", "信賴區間"),  # a confidence interval: Taiwan's statistics term
+    ("调优", "調整"),  # tuned
+    ("算力", "運算資源"),  # compute
+    ("捕获", "捕捉"),  # to catch (捕捉 NaN, 捕捉輸出)
+    ("滑动平均", "移動平均"),  # a moving average
+    ("滑动均值", "移動均值"),
+    # A (Python) class is 類別 in Taiwan, as a category is; 每類, 兩類, 這類 ("kind") stay.
+    ("Python 类", "Python 類別"),
+    ("你的类", "你的類別"),
+    ("任何类", "任何類別"),
+    ("这个类", "這個類別"),
+    ("查找类", "查找類別"),
+    ("定义的类", "定義的類別"),
+    ("同样的类", "同樣的類別"),
+    ("同一个类", "同一個類別"),
+    ("该类的", "該類別的"),
+    ("依赖类", "依賴類別"),
+    # Rows and columns. The mainland writes 行 for a row and 列 for a column; Taiwan the other way round
+    # (列 a row, 行 a column in a matrix, 欄 a column of a table), so s2twp's characters read transposed.
+    # Here: a row is 列, a column 欄 (tables, matrices, images), a column vector 行向量; a line of text or
+    # code stays 行 (第 42 行, 逐行寫出, 其中的每一行, 每行一個詞).
+    ("列向量", "行向量"),
+    ("行向量", "列向量"),
+    ("按行", "按列"),
+    ("按列", "按欄"),
+    ("各行", "各列"),
+    ("各列", "各欄"),
+    ("每行", "每列"),
+    ("每行一个词", "每行一個詞"),  # a line of a text file
+    ("每列", "每欄"),
+    ("每一行", "每一列"),
+    ("每一列", "每一欄"),
+    ("其中的每一行", "其中的每一行"),  # every line of train.py
+    ("该行", "該列"),
+    ("该列", "該欄"),
+    ("所在列", "所在欄"),
+    ("所在的行", "所在的列"),
+    ("所有行上", "所有列上"),
+    ("占一列", "佔一欄"),
+    ("只有一列", "只有一欄"),
+    ("对应一列", "對應一欄"),
+    ("对应一行", "對應一列"),
+    ("两列", "兩欄"),
+    ("几列", "幾欄"),
+    ("十列", "十欄"),
+    ("逐列", "逐欄"),
+    ("逐行排列", "逐列排列"),
+    ("逐行阅读混淆矩阵", "逐列閱讀混淆矩陣"),
+    ("对应的行", "對應的列"),
+    ("给定的行", "給定的列"),
+    ("行：真实类别，列：预测类别", "列：真實類別，欄：預測類別"),
+    ("行表示真实类别", "列代表真實類別"),
+    ("行 = 查询位置，列 = 键位置", "列 = 查詢位置，欄 = 鍵位置"),
+    ("行显示词元", "列顯示詞元"),
+    ("列存放", "欄存放"),
+    ("每对列", "每對欄"),
+    ("CUDA 列", "CUDA 欄"),
+    ("标签列", "標籤欄"),
+    ("看看它那一行", "看看它那一列"),
+    ("最初几行", "最初幾列"),
+    ("看看第一行，", "看看第一列，"),
+    ("选出一行", "選出一列"),
+    ("MLP 那一行", "MLP 那一列"),
+    ("查询行", "查詢列"),
+    ("数据库中的行", "資料庫中的列"),
+    ("相同的**行", "相同的**列"),
 ]
 
 # TW_OVERRIDES: replacements in the converted text, in order (longest first where they overlap): deep-learning
@@ -120,6 +210,16 @@ TW_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?:(?<=[A-Za-z0-9`] )|(?<=[的隨生學]))庫"), "函式庫"),
     # 通過 is "to pass" (檢查未通過, 也能通過。); "by means of, through" is 透過 in Taiwan
     (re.compile(r"(?<![未沒否難能])通過(?![了率的，。：；、！？）」』]|\s*\Z|\s*\n\s*\n)"), "透過"),
+    # 只 ("only") is 只; s2twp writes the measure word 隻 after 是, 這, 多, 換 (是隻追加, 這隻會, 最多隻能)
+    (re.compile(r"隻(?![貓狗鳥手腳眼])"), "只"),
+    (re.compile(r"(?<=` )類(?![別型似比])"), "類別"),  # a class named in code: `Dataset` 類別
+    # a row (列) or a column (欄) named by code or a number: 第 `i` 列是, 前 `z_dim` 欄是, 前 16 欄是,
+    # 見 `epoch_s` 欄; 第 42 行 (a line of code) stays
+    (re.compile(r"(?<=` )列(?=[是為）])"), "欄"),  # before 行 -> 列 below, which it would turn into 欄
+    (re.compile(r"(?<=` )行(?=是|的第)"), "列"),
+    (re.compile(r"(?<=[0-9] )列(?=[是在])"), "欄"),
+    (re.compile(r"(?<=：)列(?= `)"), "欄"),
+    (re.compile(r"(?<=第 i )行|(?<=第 [0-9] )行(?=：)|(?<=B·k )行"), "列"),
 ]
 
 # Taiwan's quotation marks: 「」 outside, 『』 inside (zh_CN writes “” and ‘’). A ’ between two Latin
