@@ -102,6 +102,11 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("捕获", "捕捉"),  # to catch (捕捉 NaN, 捕捉輸出)
     ("滑动平均", "移動平均"),  # a moving average
     ("滑动均值", "移動均值"),
+    ("掩码", "遮罩"),  # a mask (填充遮罩, 因果遮罩), as Taiwan's 子網路遮罩 and image editors; s2twp: 掩碼
+    ("词表", "詞彙表"),  # a vocabulary
+    ("停用词表", "停用詞表"),  # a stop-word list
+    ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
+    ("打分", "評分"),  # to score
     # A (Python) class is 類別 in Taiwan, as a category is; 每類, 兩類, 這類 ("kind") stay.
     ("Python 类", "Python 類別"),
     ("你的类", "你的類別"),
