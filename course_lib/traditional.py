@@ -107,6 +107,19 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("停用词表", "停用詞表"),  # a stop-word list
     ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
     ("打分", "評分"),  # to score
+    ("地址", "位址"),  # a memory or network address
+    ("局域网", "區域網路"),  # a LAN; s2twp: 區域網
+    ("灰度", "灰階"),  # grayscale (灰階影像, 灰階值)
+    ("以流的形式", "以串流的形式"),  # a stream
+    # a block of a network or of code: 區塊; a piece (小塊, 每塊, 斑塊, 一塊 GPU) stays 塊
+    ("卷积块", "卷積區塊"),
+    ("前馈块", "前饋區塊"),
+    ("代码块", "程式碼區塊"),
+    ("每个块", "每個區塊"),
+    ("一个块", "一個區塊"),
+    ("这些块", "這些區塊"),
+    ("该块", "該區塊"),
+    ("MaxPool 块", "MaxPool 區塊"),
     # A (Python) class is 類別 in Taiwan, as a category is; 每類, 兩類, 這類 ("kind") stay.
     ("Python 类", "Python 類別"),
     ("你的类", "你的類別"),
@@ -202,6 +215,7 @@ TW_OVERRIDES: list[tuple[str, str]] = [
     ("粘", "黏"),  # to stick (黏在, 黏回去)
     ("該函式在那裡", "該函數在那裡"),  # notebook 10: the mathematical function log(1 - σ(D(G(z))))
     ("逐元素的函式", "逐元素的函數"),
+    ("十進位制", "十進位"),  # decimal (十進位數字); s2twp: 十進位制
 ]
 
 # Patterns in the converted text: 并 ("and": 並為, 並除以) is 並; s2twp writes 併 ("to merge") for some, right
