@@ -107,6 +107,7 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("停用词表", "停用詞表"),  # a stop-word list
     ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
     ("打分", "評分"),  # to score
+    ("量纲", "單位"),  # the units of a column (溫度計 °C, 氣壓計 hPa); s2twp keeps 量綱
     ("地址", "位址"),  # a memory or network address
     ("局域网", "區域網路"),  # a LAN; s2twp: 區域網
     ("灰度", "灰階"),  # grayscale (灰階影像, 灰階值)
@@ -215,7 +216,8 @@ TW_OVERRIDES: list[tuple[str, str]] = [
     ("粘", "黏"),  # to stick (黏在, 黏回去)
     ("該函式在那裡", "該函數在那裡"),  # notebook 10: the mathematical function log(1 - σ(D(G(z))))
     ("逐元素的函式", "逐元素的函數"),
-    ("十進位制", "十進位"),  # decimal (十進位數字); s2twp: 十進位制
+    ("十進位制", "十進位"),
+    ("想表達的函式", "想表達的函數"),  # notebook 02: the mathematical function you meant  # decimal (十進位數字); s2twp: 十進位制
 ]
 
 # Patterns in the converted text: 并 ("and": 並為, 並除以) is 並; s2twp writes 併 ("to merge") for some, right
