@@ -107,6 +107,10 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("停用词表", "停用詞表"),  # a stop-word list
     ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
     ("打分", "評分"),  # to score
+    ("检测", "偵測"),  # to detect (異常偵測, 偵測器, 垃圾簡訊偵測): Taiwan's word in ML
+    ("筛查项目", "篩檢計畫"),  # a screening programme; s2twp: 篩查專案 (a "project")
+    ("筛查", "篩檢"),  # (cancer) screening
+    ("工具栏", "工具列"),  # a toolbar; s2twp: 工具欄
     ("量纲", "單位"),  # the units of a column (溫度計 °C, 氣壓計 hPa); s2twp keeps 量綱
     ("地址", "位址"),  # a memory or network address
     ("局域网", "區域網路"),  # a LAN; s2twp: 區域網
@@ -144,6 +148,9 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("各列", "各欄"),
     ("每行", "每列"),
     ("每行一个词", "每行一個詞"),  # a line of a text file
+    ("每行代码", "每行程式碼"),  # a line of code stays 行
+    ("每一行代码", "每一行程式碼"),
+    ("该行代码", "該行程式碼"),
     ("每列", "每欄"),
     ("每一行", "每一列"),
     ("每一列", "每一欄"),
