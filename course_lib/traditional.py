@@ -107,6 +107,9 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("停用词表", "停用詞表"),  # a stop-word list
     ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
     ("打分", "評分"),  # to score
+    ("联网", "連網"),  # online, on the network
+    ("克隆", "複製"),  # to clone (a repository), as GitHub's Taiwan docs
+    ("面向任务", "任務導向"),  # task-oriented
     ("检测", "偵測"),  # to detect (異常偵測, 偵測器, 垃圾簡訊偵測): Taiwan's word in ML
     ("筛查项目", "篩檢計畫"),  # a screening programme; s2twp: 篩查專案 (a "project")
     ("筛查", "篩檢"),  # (cancer) screening
