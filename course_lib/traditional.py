@@ -107,6 +107,8 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("停用词表", "停用詞表"),  # a stop-word list
     ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
     ("打分", "評分"),  # to score
+    ("终端", "終端機"),  # a terminal
+    ("安装所有依赖", "安裝所有相依套件"),  # the dependencies (a package's)
     ("联网", "連網"),  # online, on the network
     ("克隆", "複製"),  # to clone (a repository), as GitHub's Taiwan docs
     ("面向任务", "任務導向"),  # task-oriented
