@@ -120,6 +120,7 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("地址", "位址"),  # a memory or network address
     ("局域网", "區域網路"),  # a LAN; s2twp: 區域網
     ("灰度", "灰階"),  # grayscale (灰階影像, 灰階值)
+    ("灰度级", "灰階"),  # grey levels
     ("以流的形式", "以串流的形式"),  # a stream
     # a block of a network or of code: 區塊; a piece (小塊, 每塊, 斑塊, 一塊 GPU) stays 塊
     ("卷积块", "卷積區塊"),
