@@ -108,6 +108,12 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
     ("打分", "評分"),  # to score
     ("终端", "終端機"),  # a terminal
+    ("黑塞", "海森"),  # Hessian (海森矩陣, 海森向量積)
+    ("蒙特卡洛", "蒙地卡羅"),  # Monte Carlo
+    ("错误信息", "錯誤訊息"),  # an error message (s2twp: 錯誤資訊)
+    ("个人信息", "個人資料"),  # personal data (Taiwan's 個人資料保護法)
+    ("互操作", "互通"),  # interoperating (與 NumPy 互通)
+    ("关注者", "追蹤者"),  # a follower (in a social network)
     ("安装所有依赖", "安裝所有相依套件"),  # the dependencies (a package's)
     ("联网", "連網"),  # online, on the network
     ("克隆", "複製"),  # to clone (a repository), as GitHub's Taiwan docs
