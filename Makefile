@@ -20,7 +20,7 @@ FAKE_DEVICE ?= fakegpu
 FAKE_DATA ?= $(CURDIR)/data/$(FAKE_DEVICE)-run
 NOTEBOOKS ?= notebooks
 
-.PHONY: i18n-update i18n-status install lab lab-install test unit check test-floor run-all report readme readme-context doctor learner-copy test-torchtext bench clean test-fakegpu site robustness
+.PHONY: i18n-update i18n-status install lab lab-install test unit check test-floor run-all report readme readme-context doctor learner-copy assignments test-torchtext bench clean test-fakegpu site robustness
 
 # Which torch a fresh venv gets (scripts/install_torch.py, run before the course is installed): auto takes
 # PyTorch's CPU build on Linux without a visible NVIDIA GPU (about 0.2 GB instead of PyPI's CUDA build and
@@ -163,6 +163,22 @@ doctor: install
 learner-copy: install
 	$(BIN)/python -m course_lib make-learner-copy notebooks learner
 
+# The instructor kit (docs/instructors.md): nbgrader (the [instructor] extra, its own stamp) over the learner's
+# install, then the nbgrader course folder $(ASSIGNMENTS) with every notebook's assignment written and released.
+# ASSIGNMENT_ARGS="--only 01 04 --exercises-only": some notebooks, their exercises only.
+ASSIGNMENTS ?= assignments
+ASSIGNMENT_ARGS ?=
+INSTRUCTOR_STAMP := $(VENV)/.installed-instructor
+$(INSTRUCTOR_STAMP): pyproject.toml | $(LAB_STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[instructor]"
+	@touch $@
+
+assignments: $(INSTRUCTOR_STAMP)
+	$(BIN)/python -m course_lib make-assignments notebooks $(ASSIGNMENTS) $(ASSIGNMENT_ARGS)
+	cd $(ASSIGNMENTS) && for dir in source/*/; do \
+		PATH="$(abspath $(BIN)):$$PATH" $(abspath $(BIN))/nbgrader generate_assignment "$$(basename $$dir)" --force || exit 1; \
+	done
+
 bench: install
 	$(BIN)/python benchmarks/bench_fit_overhead.py --threads 1
 
@@ -201,4 +217,4 @@ test-torchtext:
 	bash scripts/test_torchtext.sh
 
 clean:
-	rm -rf learner .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run data/fakegpu-run data/fakemps-run data/site-run-fast data/site-run-full data/floor-run data/torchtext-run build/site
+	rm -rf learner assignments .pytest_cache .ruff_cache data/cache data/runs data/models data/results.jsonl data/notebook_times*.json data/test-run data/fakegpu-run data/fakemps-run data/site-run-fast data/site-run-full data/floor-run data/torchtext-run build/site

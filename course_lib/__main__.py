@@ -1,7 +1,7 @@
 """Command line: ``python -m course_lib COMMAND``.
 
 Commands: ``doctor``, ``report``, ``data list``, ``data prefetch [NAMES]``,
-``make-learner-copy SRC OUT``, ``predict --checkpoint PATH IMAGE...``,
+``make-learner-copy SRC OUT``, ``make-assignments SRC OUT``, ``predict --checkpoint PATH IMAGE...``,
 ``i18n update|status``, ``translate --lang zh_CN|zh_TW SRC OUT``.
 """
 
@@ -35,6 +35,19 @@ def _learner(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"Wrote {len(written)} learner notebook(s) to {args.out} (solutions stubbed, outputs cleared).")
+    return 0
+
+
+def _assignments(args: argparse.Namespace) -> int:
+    from .assignments import AssignmentError, write_course
+
+    try:
+        written = write_course(args.src, args.out, args.only or None, args.exercises_only)
+    except (FileNotFoundError, AssignmentError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"Wrote {len(written)} nbgrader assignment(s) to {args.out}/source. Next, in {args.out}: "
+          "nbgrader generate_assignment NAME (see docs/instructors.md).")
     return 0
 
 
@@ -155,6 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     lc.add_argument("src")
     lc.add_argument("out")
     lc.set_defaults(func=_learner)
+    asg = sub.add_parser("make-assignments", help="an nbgrader course folder: one assignment per notebook")
+    asg.add_argument("src", help="a notebook or the notebooks folder")
+    asg.add_argument("out", help="the nbgrader course folder to write (source/ and nbgrader_config.py)")
+    asg.add_argument("--only", nargs="*", metavar="NN", help="only these notebook numbers, e.g. 01 04")
+    asg.add_argument("--exercises-only", action="store_true",
+                     help="keep only the exercises section of each notebook (grades in seconds)")
+    asg.set_defaults(func=_assignments)
     pr = sub.add_parser("predict", help="classify 28×28 digit images with a trained checkpoint")
     pr.add_argument("--checkpoint", required=True)
     pr.add_argument("images", nargs="+")

@@ -225,7 +225,7 @@ def test_the_languages_are_listed_in_one_place():
 #: linters ([dev]), the website ([site]).
 NOT_THE_LEARNERS = {"polib", "opencc", "jieba", "pytest", "pytest-xdist", "nbval", "ruff", "sphinx",
                     "myst-nb", "sphinx-book-theme", "sphinx-copybutton", "jupyter-cache",
-                    "django-static-mathjax", "playwright"}
+                    "django-static-mathjax", "playwright", "nbgrader"}
 #: Their import names, blocked in the test below.
 NOT_THE_LEARNERS_MODULES = {"polib", "opencc", "jieba", "pytest", "xdist", "nbval", "ruff", "sphinx",
                             "myst_nb", "sphinx_book_theme", "sphinx_copybutton", "jupyter_cache",
