@@ -108,6 +108,7 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
     ("打分", "評分"),  # to score
     ("终端", "終端機"),  # a terminal
+    ("墙钟", "掛鐘"),  # wall-clock (掛鐘時間, as the run-time messages write it); s2twp: 牆鍾
     ("黑塞", "海森"),  # Hessian (海森矩陣, 海森向量積)
     ("蒙特卡洛", "蒙地卡羅"),  # Monte Carlo
     ("错误信息", "錯誤訊息"),  # an error message (s2twp: 錯誤資訊)

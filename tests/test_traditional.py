@@ -20,7 +20,7 @@ CATALOGS = sorted((ROOT / "locale" / "zh_CN" / "LC_MESSAGES").glob("*.po")) + [
 
 # Characters that Simplified and Traditional Chinese share but OpenCC would still change on their own (干 →
 # 幹, 里 → 裏): right in these words, so these words are taken out before the check.
-TRADITIONAL_TOO = ("若干", "干預", "干擾", "公里")
+TRADITIONAL_TOO = ("若干", "干預", "干擾", "公里", "划算")
 
 # What the generated text must never contain (issue 26's review, then this file's own reading of the zh_TW
 # text). Each wrong form with the form the edition uses.
@@ -125,6 +125,7 @@ KNOWN_BAD = {
     "位尾數": "位元尾數",  # bits: 位元
     "位浮點數": "位元浮點數",
     "位指數": "位元指數",
+    "牆鍾": "掛鐘",
     "黑塞": "海森",
     "蒙特卡洛": "蒙地卡羅",
     "錯誤資訊": "錯誤訊息",
@@ -326,6 +327,7 @@ def test_no_generated_text_holds_a_known_bad_conversion():
      "7 位有效数字，尾数只有 10 位的更快格式",
      "7 位元或 10 位元尾數，8 位元指數，32 位元浮點數，8 位元灰階值，32 位元整數，以 16 位元執行，16 位元精度；"
      "7 位有效數字，尾數只有 10 位元的更快格式"),
+    ("墙钟时间；检查点就越划算", "掛鐘時間；檢查點就越划算"),
     ("黑塞向量积；蒙特卡洛 dropout；你会遇到的错误信息；数据属于个人信息；与 NumPy 互操作；关注者图；可以关注",
      "海森向量積；蒙地卡羅 dropout；你會遇到的錯誤訊息；資料屬於個人資料；與 NumPy 互通；追蹤者圖；可以關注"),
     ("简短、面向任务的代码片段，无需联网；打开终端；安装所有依赖；依赖于数据",
