@@ -108,6 +108,12 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("自带", "內建"),  # built in, shipped with (scikit-image 內建的測試影像)
     ("打分", "評分"),  # to score
     ("终端", "終端機"),  # a terminal
+    # s2twp's phrase table again, across a word boundary: 被|发送 -> 被髮 (hair), 一条|干净 -> 條幹 (a trunk),
+    # 更|复杂 -> 更復 ("once more")
+    ("发送", "發送"),
+    ("干净", "乾淨"),
+    ("复杂", "複雜"),
+    ("绑定", "綁定"),  # tied (weights); s2twp: 繫結 (Microsoft's "binding")
     ("墙钟", "掛鐘"),  # wall-clock (掛鐘時間, as the run-time messages write it); s2twp: 牆鍾
     ("黑塞", "海森"),  # Hessian (海森矩陣, 海森向量積)
     ("蒙特卡洛", "蒙地卡羅"),  # Monte Carlo
@@ -236,8 +242,8 @@ TW_OVERRIDES: list[tuple[str, str]] = [
     ("粘", "黏"),  # to stick (黏在, 黏回去)
     ("該函式在那裡", "該函數在那裡"),  # notebook 10: the mathematical function log(1 - σ(D(G(z))))
     ("逐元素的函式", "逐元素的函數"),
-    ("十進位制", "十進位"),
-    ("想表達的函式", "想表達的函數"),  # notebook 02: the mathematical function you meant  # decimal (十進位數字); s2twp: 十進位制
+    ("進位制", "進位"),  # decimal, binary (十進位數字, 二進位格式); s2twp: 十進位制, 二進位制
+    ("想表達的函式", "想表達的函數"),  # notebook 02: the mathematical function you meant
 ]
 
 # Patterns in the converted text: 并 ("and": 並為, 並除以) is 並; s2twp writes 併 ("to merge") for some, right
