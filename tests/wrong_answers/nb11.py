@@ -32,4 +32,26 @@ WRONG = {
          "counts = torch.bincount(torch.as_tensor(labels), minlength=num_classes).float()\n"
          "return 1.0 / counts"),
     ],
+    "exercise-4": [
+        ("gates read in the order i, f, o, g (not PyTorch's i, f, g, o)",
+         "i, f, o, g = (F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)).chunk(4, dim=-1)\n"
+         "c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n"
+         "return torch.sigmoid(o) * torch.tanh(c), c"),
+        ("tanh forgotten on the cell state: h' = o * c'",
+         "i, f, g, o = (F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)).chunk(4, dim=-1)\n"
+         "c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n"
+         "return torch.sigmoid(o) * c, c"),
+        ("the state's bias b_h left out",
+         "i, f, g, o = (F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh)).chunk(4, dim=-1)\n"
+         "c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)\n"
+         "return torch.sigmoid(o) * torch.tanh(c), c"),
+        ("h' computed from the old cell state",
+         "i, f, g, o = (F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)).chunk(4, dim=-1)\n"
+         "h = torch.sigmoid(o) * torch.tanh(c)\n"
+         "return h, torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)"),
+        ("no candidate nonlinearity: c' = f * c + i * g without tanh",
+         "i, f, g, o = (F.linear(x, weight_ih, bias_ih) + F.linear(h, weight_hh, bias_hh)).chunk(4, dim=-1)\n"
+         "c = torch.sigmoid(f) * c + torch.sigmoid(i) * g\n"
+         "return torch.sigmoid(o) * torch.tanh(c), c"),
+    ],
 }
