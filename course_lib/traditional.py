@@ -102,6 +102,9 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("捕获", "捕捉"),  # to catch (捕捉 NaN, 捕捉輸出)
     ("滑动平均", "移動平均"),  # a moving average
     ("滑动均值", "移動均值"),
+    ("滑动统计量", "移動統計量"),  # batch norm's running statistics, also written 运行统计量
+    ("运行统计量", "移動統計量"),
+    ("重复", "重複"),  # to repeat; s2twp: 並重復 after 并 (重復, "again")
     ("掩码", "遮罩"),  # a mask (填充遮罩, 因果遮罩), as Taiwan's 子網路遮罩 and image editors; s2twp: 掩碼
     ("词表", "詞彙表"),  # a vocabulary
     ("停用词表", "停用詞表"),  # a stop-word list
@@ -262,7 +265,7 @@ TW_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?<=` )類(?![別型似比])"), "類別"),  # a class named in code: `Dataset` 類別
     # a row (列) or a column (欄) named by code or a number: 第 `i` 列是, 前 `z_dim` 欄是, 前 16 欄是,
     # 見 `epoch_s` 欄; 第 42 行 (a line of code) stays
-    (re.compile(r"(?<=` )列(?=[是為）])"), "欄"),  # before 行 -> 列 below, which it would turn into 欄
+    (re.compile(r"(?<=[`$] )列(?=[是為），])"), "欄"),  # also after a formula ($H$ 的第 $i$ 欄，); before 行 -> 列 below
     (re.compile(r"(?<=` )行(?=是|的第)"), "列"),
     (re.compile(r"(?<=[0-9] )列(?=[是在])"), "欄"),
     (re.compile(r"(?<=：)列(?= `)"), "欄"),
