@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,69 @@ def local_parameter_bytes(model: nn.Module) -> int:
     return total
 
 
+def accumulated_backward(net: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, steps: int = 1) -> torch.Tensor:
+    """Backward over ``steps`` equal micro-batches of ``(x, y)``, their gradients added up in ``.grad``;
+    returns the mean loss over the whole batch (detached).
+
+    Each micro-batch's mean loss is divided by ``steps``: the mean of ``steps`` equal-size means is the
+    mean over the whole batch, so the accumulated gradient is the whole batch's gradient. Under DDP the
+    first ``steps - 1`` micro-batches run inside ``no_sync()`` -- forward *and* backward, since DDP decides
+    in the forward pass whether the next backward all-reduces -- and only the last one all-reduces the
+    sum. With ``steps=1`` this is ``loss_fn(net(x), y).backward()``.
+    """
+    if len(x) % steps:
+        raise ValueError(f"a batch of {len(x)} does not split into {steps} equal micro-batches")
+    total = torch.zeros((), device=x.device)
+    for k, (xs, ys) in enumerate(zip(x.chunk(steps), y.chunk(steps))):
+        last = k == steps - 1
+        with nullcontext() if last or not isinstance(net, DDP) else net.no_sync():
+            loss = loss_fn(net(xs), ys) / steps
+            loss.backward()
+        total += loss.detach()
+    return total
+
+
+def count_allreduces(net: DDP) -> dict[str, int]:
+    """Count what DDP sends: a communication hook that tallies each bucket all-reduce (and its bytes)
+    before running DDP's default all-reduce (``default_hooks.allreduce_hook``: divide by the world size,
+    then sum). Returns the live tally, ``{"allreduces": ..., "bytes": ...}`` of this process."""
+    from torch.distributed.algorithms.ddp_comm_hooks import default_hooks
+
+    tally = {"allreduces": 0, "bytes": 0}
+
+    def hook(state, bucket):
+        buffer = bucket.buffer()
+        tally["allreduces"] += 1
+        tally["bytes"] += buffer.numel() * buffer.element_size()
+        return default_hooks.allreduce_hook(state, bucket)
+
+    net.register_comm_hook(None, hook)
+    return tally
+
+
+@contextmanager
+def one_process_ddp(model: nn.Module):
+    """``model`` wrapped in DDP inside this very process, as a process group of one (gloo), with the live
+    tally of its all-reduces (:func:`count_allreduces`): the real DDP machinery -- ``no_sync``, buckets, the
+    communication hook -- without launching workers. Used by notebook 15's exercise check. The group is
+    closed on exit (unless one already existed).
+
+    >>> with one_process_ddp(nn.Linear(3, 2)) as (net, sent):
+    ...     net(torch.ones(4, 3)).sum().backward()
+    >>> sent["allreduces"]
+    1
+    """
+    created = not dist.is_initialized()
+    if created:
+        dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        net = DDP(model)
+        yield net, count_allreduces(net)
+    finally:
+        if created:
+            dist.destroy_process_group()
+
+
 def _kill_myself_once(step: int, rank: int, args: argparse.Namespace) -> None:
     """The failure demo: SIGKILL this worker at ``--kill-at-step`` -- on the first attempt only, so
     the restarted job runs through. (SIGKILL cannot be caught: no cleanup, no last checkpoint.)"""
@@ -155,6 +219,8 @@ class Progress:
     losses: list[float] = field(default_factory=list)   #: mean training loss of each finished epoch
     carried: torch.Tensor | None = None  #: (loss sum, count) of the epoch so far, kept by rank 0
     resumed_from: str | None = None
+    backward_passes: int = 0       #: backward passes (micro-batches) run by this process in this attempt
+    sent: dict[str, int] = field(default_factory=dict)  #: DDP's bucket all-reduces and bytes, this attempt
 
 
 def resume(args: argparse.Namespace, rank: int, world: int, device: torch.device, model: nn.Module,
@@ -230,6 +296,11 @@ def train(args: argparse.Namespace) -> dict:
     rank, world, device = setup(args.device, args.timeout)
     if args.batch_size % world:
         raise SystemExit(f"--batch-size {args.batch_size} must be divisible by the {world} processes")
+    if (args.batch_size // world) % args.accum_steps:
+        raise SystemExit(f"--accum-steps {args.accum_steps} must divide the per-process batch "
+                         f"{args.batch_size // world} (--batch-size {args.batch_size} on {world} processes)")
+    if args.fsdp and args.accum_steps > 1:
+        raise SystemExit("--fsdp with --accum-steps is not supported by this script: accumulation is shown with DDP")
     torch.manual_seed(args.seed)  # identical initial weights everywhere (DDP also broadcasts rank 0's)
     data = load_mnist5k(seed=0).train
     data = Subset(data, range(min(args.samples, len(data))))
@@ -241,6 +312,7 @@ def train(args: argparse.Namespace) -> dict:
         net = shard(model)
     else:
         net = DDP(model) if world > 1 else model
+    sent = count_allreduces(net) if isinstance(net, DDP) else {"allreduces": 0, "bytes": 0}
     opt = torch.optim.SGD(net.parameters(), lr=args.lr, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     run = resume(args, rank, world, device, model, opt)
@@ -252,10 +324,12 @@ def train(args: argparse.Namespace) -> dict:
             if epoch == first_epoch and i < skip:
                 continue  # done before the checkpoint: the sampler's order is the same, skip ahead
             x, y = x.to(device), y.to(device)
-            loss = loss_fn(net(x), y)
             opt.zero_grad(set_to_none=True)
-            loss.backward()  # DDP all-reduces (averages) gradients here; FSDP reduce-scatters them
+            # DDP all-reduces (averages) gradients in backward -- with --accum-steps K, only in the Kth
+            # micro-batch's; FSDP reduce-scatters them
+            loss = accumulated_backward(net, loss_fn, x, y, args.accum_steps)
             opt.step()
+            run.backward_passes += args.accum_steps
             run.step, run.epoch, run.skip = run.step + 1, epoch, i + 1
             total += torch.stack([loss.detach() * len(y), torch.tensor(len(y), device=device)])
             _kill_myself_once(run.step, rank, args)
@@ -266,6 +340,7 @@ def train(args: argparse.Namespace) -> dict:
         run.losses.append((total[0] / total[1]).item())
         if rank == 0:
             print(f"epoch {epoch + 1}: loss {run.losses[-1]:.4f} (world size {world}, {device})", flush=True)
+    run.sent = sent
     return finish(args, rank, world, device, model, net, run)
 
 
@@ -284,7 +359,9 @@ def finish(args: argparse.Namespace, rank: int, world: int, device: torch.device
                "backend": dist.get_backend() if world > 1 else "none", "global_batch": args.batch_size,
                "device": str(device), "steps": run.step, "resumed_from": run.resumed_from,
                "restarts": int(os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")),
-               "sharded": bool(args.fsdp and world > 1), "param_bytes_per_rank": param_bytes}
+               "sharded": bool(args.fsdp and world > 1), "param_bytes_per_rank": param_bytes,
+               "accum_steps": args.accum_steps, "backward_passes": run.backward_passes,
+               "allreduces": run.sent.get("allreduces", 0), "allreduce_bytes": run.sent.get("bytes", 0)}
     if args.out and args.fsdp and world > 1:
         save_sharded(args.out, net, summary)
     elif rank == 0 and args.out:
@@ -409,10 +486,20 @@ def _at_least_one(text: str) -> int:
     return value
 
 
+def _at_least_one_step(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: at least one micro-batch per step (>= 1)")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--epochs", type=int, default=2)
     p.add_argument("--batch-size", type=int, default=64, help="global batch size (all processes)")
+    p.add_argument("--accum-steps", type=_at_least_one_step, default=1,
+                   help="micro-batches per step: each process splits its batch into this many, accumulates "
+                        "their gradients and all-reduces once, on the last (DDP's no_sync)")
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--samples", type=int, default=2048, help="training images to use")
     p.add_argument("--seed", type=int, default=0)

@@ -101,3 +101,32 @@ def test_resume_reads_back_the_saved_progress_and_a_resumed_run_ends_as_a_straig
     fresh = ddp_train.resume(ddp_train.parse_args(base), 0, 1, torch.device("cpu"), model,
                              torch.optim.SGD(model.parameters(), lr=0.05))
     assert (fresh.step, fresh.epoch, fresh.skip, fresh.losses, fresh.resumed_from) == (0, 0, 0, [], None)
+
+
+def test_accumulated_micro_batches_give_the_whole_batch_gradient():
+    torch.manual_seed(0)
+    model, loss_fn = ddp_train.build_model(), torch.nn.CrossEntropyLoss()
+    x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    whole = ddp_train.accumulated_backward(model, loss_fn, x, y, 1)
+    want = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad(set_to_none=True)
+    accumulated = ddp_train.accumulated_backward(model, loss_fn, x, y, 4)
+    assert torch.allclose(accumulated, whole, atol=1e-6)
+    for p, w in zip(model.parameters(), want):
+        assert torch.allclose(p.grad, w, atol=1e-6)
+    with pytest.raises(ValueError, match="equal micro-batches"):
+        ddp_train.accumulated_backward(model, loss_fn, x, y, 3)
+    with pytest.raises(SystemExit):
+        ddp_train.parse_args(["--accum-steps", "0"])
+
+
+def test_no_sync_leaves_one_allreduce_per_accumulated_step():
+    with ddp_train.one_process_ddp(torch.nn.Linear(4, 3)) as (net, sent):
+        x, y = torch.randn(6, 4), torch.randn(6, 3)
+        ddp_train.accumulated_backward(net, torch.nn.MSELoss(), x, y, 3)
+        assert sent["allreduces"] == 1 and sent["bytes"] == (4 * 3 + 3) * 4
+        for _ in range(3):  # without no_sync every backward all-reduces
+            torch.nn.functional.mse_loss(net(x), y).backward()
+        assert sent["allreduces"] == 4
+    assert not torch.distributed.is_initialized()
+

@@ -15,9 +15,40 @@ return global_batch // world_size
 '''),
     ],
     "exercise-2": [
-        ("float16 everywhere", "return (torch.float16, device_type != 'cpu')"),
-        ("bfloat16 everywhere, no scaler", "return (torch.bfloat16, False)"),
-        ("only CUDA gets float16", "return (torch.float16, True) if device_type == 'cuda' else (torch.bfloat16, False)"),
-        ("scaler forgotten on the GPU", "return (torch.bfloat16, False) if device_type == 'cpu' else (torch.float16, False)"),
+        ("divides by the number of micro-batches (wrong when the last one is smaller)", '''
+pieces = list(zip(x.split(max_micro), y.split(max_micro)))
+for k, (xs, ys) in enumerate(pieces):
+    with contextlib.nullcontext() if k == len(pieces) - 1 else model.no_sync():
+        (F.cross_entropy(model(xs), ys) / len(pieces)).backward()
+'''),
+        ("adds up the micro-batch means, unscaled", '''
+pieces = list(zip(x.split(max_micro), y.split(max_micro)))
+for k, (xs, ys) in enumerate(pieces):
+    with contextlib.nullcontext() if k == len(pieces) - 1 else model.no_sync():
+        F.cross_entropy(model(xs), ys).backward()
+'''),
+        ("divides every micro-batch mean by the whole batch size", '''
+pieces = list(zip(x.split(max_micro), y.split(max_micro)))
+for k, (xs, ys) in enumerate(pieces):
+    with contextlib.nullcontext() if k == len(pieces) - 1 else model.no_sync():
+        (F.cross_entropy(model(xs), ys) / len(x)).backward()
+'''),
+        ("no no_sync: every micro-batch all-reduces", '''
+for xs, ys in zip(x.split(max_micro), y.split(max_micro)):
+    (F.cross_entropy(model(xs), ys) * len(xs) / len(x)).backward()
+'''),
+        ("forward outside no_sync: DDP has already prepared the all-reduce", '''
+pieces = list(zip(x.split(max_micro), y.split(max_micro)))
+for k, (xs, ys) in enumerate(pieces):
+    loss = F.cross_entropy(model(xs), ys) * len(xs) / len(x)
+    with contextlib.nullcontext() if k == len(pieces) - 1 else model.no_sync():
+        loss.backward()
+'''),
+        ("no_sync around the last micro-batch too: nothing is ever all-reduced", '''
+for xs, ys in zip(x.split(max_micro), y.split(max_micro)):
+    with model.no_sync():
+        (F.cross_entropy(model(xs), ys) * len(xs) / len(x)).backward()
+'''),
+        ("the whole batch at once, ignoring max_micro", "F.cross_entropy(model(x), y).backward()"),
     ],
 }
