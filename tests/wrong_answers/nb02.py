@@ -102,3 +102,27 @@ return a.item(), b.item(), c.item()
 """),
     ],
 }
+
+_GRAD = """
+xg = x.detach().clone().requires_grad_(True)
+(grad,) = torch.autograd.grad(f(xg), xg, create_graph=True)
+"""
+
+WRONG["exercise-4"] = [
+    ("one product with the all-ones vector: the sum of every Hessian entry, not the trace", _GRAD + """
+(hv,) = torch.autograd.grad(grad, xg, grad_outputs=torch.ones_like(xg))
+return hv.sum().item()
+"""),
+    ("the squared gradient in place of the second derivatives", _GRAD + """
+return (grad**2).sum().item()
+"""),
+    ("off by one: entry i + 1 of H e_i, an off-diagonal entry", _GRAD + """
+total = 0.0
+for i in range(xg.numel()):
+    e_i = torch.zeros_like(xg)
+    e_i[i] = 1.0
+    (column,) = torch.autograd.grad(grad, xg, grad_outputs=e_i, retain_graph=True)
+    total += column[(i + 1) % xg.numel()].item()
+return total
+"""),
+]
