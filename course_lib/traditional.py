@@ -76,6 +76,8 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     # Fourth reading (about 190 messages of all 16 notebooks and 40 run-time checks, /tmp/notes/zhTW.md)
     ("复制", "複製"),  # to copy; s2twp: 從不復制 after 不 (不復, "no longer")
     ("数据", "資料"),  # data; s2twp cuts 1,000 个数据点 as 個數|據點 and leaves 數據
+    ("数据源", "資料來源"),  # s2twp's own readings, which the word above would otherwise cut short
+    ("元数据", "後設資料"),
     ("标量", "純量"),  # a scalar: Taiwan's 純量
     ("单元格", "儲存格"),  # a notebook cell, as Jupyter's own zh_TW interface writes it
     ("像素", "像素"),  # a pixel: 像素 in Taiwan's image-processing and ML texts; s2twp: 畫素 (camera specs)
@@ -113,7 +115,7 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("终端", "終端機"),  # a terminal
     # s2twp's phrase table again, across a word boundary: 被|发送 -> 被髮 (hair), 一条|干净 -> 條幹 (a trunk),
     # 更|复杂 -> 更復 ("once more")
-    ("发送", "發送"),
+    ("发送", "傳送"),  # s2twp's own 傳送, which 被|发送 misses
     ("干净", "乾淨"),
     ("复杂", "複雜"),
     ("绑定", "綁定"),  # tied (weights); s2twp: 繫結 (Microsoft's "binding")
@@ -147,17 +149,6 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("这些块", "這些區塊"),
     ("该块", "該區塊"),
     ("MaxPool 块", "MaxPool 區塊"),
-    # A (Python) class is 類別 in Taiwan, as a category is; 每類, 兩類, 這類 ("kind") stay.
-    ("Python 类", "Python 類別"),
-    ("你的类", "你的類別"),
-    ("任何类", "任何類別"),
-    ("这个类", "這個類別"),
-    ("查找类", "查找類別"),
-    ("定义的类", "定義的類別"),
-    ("同样的类", "同樣的類別"),
-    ("同一个类", "同一個類別"),
-    ("该类的", "該類別的"),
-    ("依赖类", "依賴類別"),
     # Rows and columns. The mainland writes 行 for a row and 列 for a column; Taiwan the other way round
     # (列 a row, 行 a column in a matrix, 欄 a column of a table), so s2twp's characters read transposed.
     # Here: a row is 列, a column 欄 (tables, matrices, images), a column vector 行向量; a line of text or
@@ -262,7 +253,10 @@ TW_PATTERNS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?<![未沒否難能])通過(?![了率的，。：；、！？）」』]|\s*\Z|\s*\n\s*\n)"), "透過"),
     # 只 ("only") is 只; s2twp writes the measure word 隻 after 是, 這, 多, 換 (是隻追加, 這隻會, 最多隻能)
     (re.compile(r"隻(?![貓狗鳥手腳眼])"), "只"),
-    (re.compile(r"(?<=` )類(?![別型似比])"), "類別"),  # a class named in code: `Dataset` 類別
+    # A (Python) class is 類別 in Taiwan, as a category is; 每類, 兩類, 這類 ("kind") stay. After the
+    # conversion, so that 同一个类别 (already 類別) is left alone.
+    (re.compile(r"(?:(?<=` )|(?<=Python )|(?<=你的)|(?<=任何)|(?<=這個)|(?<=查詢)|(?<=定義的)|(?<=同樣的)"
+                r"|(?<=同一個)|(?<=依賴))類(?![別型似比])|(?<=該)類(?=的情況)"), "類別"),
     # a row (列) or a column (欄) named by code or a number: 第 `i` 列是, 前 `z_dim` 欄是, 前 16 欄是,
     # 見 `epoch_s` 欄; 第 42 行 (a line of code) stays
     (re.compile(r"(?<=[`$] )列(?=[是為），])"), "欄"),  # also after a formula ($H$ 的第 $i$ 欄，); before 行 -> 列 below
