@@ -93,6 +93,9 @@ SOURCE_OVERRIDES: list[tuple[str, str]] = [
     ("示例", "範例"),  # an example
     ("列表", "串列"),  # a Python list, as Taiwan's Python docs (also ends the 列 = row/column muddle)
     ("简短的列表", "簡短的清單"),  # a short list shown to a user
+    ("序列表示", "序列表示"),  # a sequence's representation, not a list: guards for 列表 above
+    ("列表示", "欄表示"),  # "the column represents"
+    ("词表示", "詞表示"),  # a word's representation, not 词表 (a vocabulary) below
     ("代码列表", "程式碼清單"),  # pdb's code listing
     ("脚本", "腳本"),  # a script; s2twp: 指令碼 (Microsoft's word, rare in Taiwan's ML writing)
     ("词组成", "詞組成"),  # 10 个词组成 ("made of ten words"); s2twp reads 詞組 (a phrase): 片語成

@@ -355,6 +355,7 @@ def test_no_generated_text_holds_a_known_bad_conversion():
     # a (Python) class: 類別; 每類, 這類 ("kind") stay
     ("需要 Python 类；把 `Dataset` 类放在模块中；每类 500 张；这类词",
      "需要 Python 類別；把 `Dataset` 類別放在模組中；每類 500 張；這類詞"),
+    ("序列表示；第二列表示；词表示学习；词表；列表", "序列表示；第二欄表示；詞表示學習；詞彙表；串列"),
     ("同一个类别；同一个类可以；在没有该类的情况下；这个类别；任何类都；完整数据源；张量的元数据",
      "同一個類別；同一個類別可以；在沒有該類別的情況下；這個類別；任何類別都；完整資料來源；張量的後設資料"),
     # rows (列) and columns (欄, a column vector 行向量); a line of code stays 行
