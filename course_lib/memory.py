@@ -22,12 +22,21 @@ from __future__ import annotations
 
 import torch
 from torch.multiprocessing.reductions import StorageWeakRef
-from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._python_dispatch import TorchDispatchMode, is_traceable_wrapper_subclass
 from torch.utils._pytree import tree_leaves
 
 
 def _storages(tree) -> list[torch.UntypedStorage]:
-    return [t.untyped_storage() for t in tree_leaves(tree) if isinstance(t, torch.Tensor)]
+    """The storages holding the tensors of ``tree``; a wrapper tensor subclass (such as the simulated
+    accelerator's, ``course_lib.fakegpu``) has none of its own: those of the tensors it wraps count."""
+    found = []
+    for t in tree_leaves(tree):
+        if is_traceable_wrapper_subclass(t):
+            names, _ = t.__tensor_flatten__()
+            found += _storages([getattr(t, name) for name in names])
+        elif isinstance(t, torch.Tensor):
+            found.append(t.untyped_storage())
+    return found
 
 
 class TensorMemory(TorchDispatchMode):
