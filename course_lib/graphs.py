@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .metrics import roc_auc
 
 __all__ = ["GraphData", "from_networkx", "to_undirected", "normalized_adjacency",
            "adjacency_for_device", "supports_sparse_mm", "dense_adjacency_bytes", "MAX_DENSE_NODES",
-           "GCNLayer", "GCN", "negative_sampling", "EdgeSplit",
+           "GCNLayer", "GCN", "segment_softmax", "GATLayer", "negative_sampling", "EdgeSplit",
            "split_edges", "link_roc_auc", "precision_at_k", "recall_at_k", "pairs_to_dense"]
 
 
@@ -299,6 +300,85 @@ class GCN(nn.Module):
 
     def forward(self, x: torch.Tensor, adj: torch.Tensor) -> torch.Tensor:
         return self.conv2(self.dropout(self.embed(x, adj)), adj)
+
+
+# --------------------------------------------------------------------------- GAT
+def segment_softmax(scores: torch.Tensor, index: torch.Tensor, num_segments: int) -> torch.Tensor:
+    """Softmax of ``scores`` within each group of entries that share the same ``index``.
+
+    For graph attention, ``scores`` holds one score per edge and ``index`` is each edge's
+    *target* node: the weights of the messages a node receives sum to 1. The group maximum is
+    subtracted first (per group, not globally: a global shift can underflow a whole group to 0/0).
+    ``scores`` may have trailing dimensions (one softmax per head). Works on any device.
+
+    >>> w = segment_softmax(torch.tensor([0.0, 0.0, 5.0]), torch.tensor([0, 0, 1]), 2)
+    >>> w.tolist()
+    [0.5, 0.5, 1.0]
+    """
+    if index.dim() != 1 or index.shape[0] != scores.shape[0]:
+        raise ValueError(f"index must be 1-D with one entry per score; got index {tuple(index.shape)} "
+                         f"for scores {tuple(scores.shape)}.")
+    idx = index.view(-1, *([1] * (scores.dim() - 1))).expand_as(scores)
+    shape = (num_segments, *scores.shape[1:])
+    group_max = torch.full(shape, float("-inf"), dtype=scores.dtype, device=scores.device)
+    group_max = group_max.scatter_reduce(0, idx, scores.detach(), reduce="amax", include_self=True)
+    e = (scores - group_max.gather(0, idx)).exp()
+    total = torch.zeros(shape, dtype=scores.dtype, device=scores.device).scatter_add(0, idx, e)
+    return e / total.gather(0, idx)
+
+
+class GATLayer(nn.Module):
+    """One graph attention layer (Veličković et al., 2018), one head.
+
+    For every message ``j -> i`` (and a self loop ``i -> i``):
+    ``e_ij = LeakyReLU(a_dst · W h_i + a_src · W h_j)``, which is ``a^T [W h_i || W h_j]`` with
+    ``a = [a_dst; a_src]``; ``α_ij = softmax_j(e_ij)`` over the messages node ``i`` receives
+    (:func:`segment_softmax`); ``h'_i = Σ_j α_ij W h_j + b``. Parameter names (``lin``, ``att_src``,
+    ``att_dst``, ``bias``) follow ``torch_geometric.nn.GATConv`` with ``heads=1``. Attention
+    dropout is left out. ``forward(..., return_attention=True)`` also returns
+    ``(edge_index with self loops, α)``.
+
+    >>> layer = GATLayer(4, 3)
+    >>> out, (ei, alpha) = layer(torch.randn(3, 4), torch.tensor([[0, 1], [1, 0]]), return_attention=True)
+    >>> out.shape, ei.shape[1], round(alpha[ei[1] == 0].sum().item(), 5)
+    (torch.Size([3, 3]), 5, 1.0)
+    """
+
+    def __init__(self, in_features: int, out_features: int, negative_slope: float = 0.2,
+                 bias: bool = True) -> None:
+        super().__init__()
+        self.lin = nn.Linear(in_features, out_features, bias=False)
+        self.att_src = nn.Parameter(torch.empty(out_features))
+        self.att_dst = nn.Parameter(torch.empty(out_features))
+        self.bias = nn.Parameter(torch.zeros(out_features)) if bias else None
+        self.negative_slope = negative_slope
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        nn.init.xavier_uniform_(self.lin.weight)
+        bound = (6.0 / (1 + self.lin.out_features)) ** 0.5   # Glorot for a (1, out) vector, as PyG
+        nn.init.uniform_(self.att_src, -bound, bound)
+        nn.init.uniform_(self.att_dst, -bound, bound)
+        if self.bias is not None:
+            nn.init.zeros_(self.bias)
+
+    def forward(self, x: torch.Tensor, edge_index: torch.Tensor, return_attention: bool = False):
+        n = x.shape[0]
+        _check_edge_index(edge_index, n)
+        src, dst = edge_index[:, edge_index[0] != edge_index[1]]        # existing loops replaced
+        loops = torch.arange(n, device=edge_index.device)
+        src, dst = torch.cat([src, loops]), torch.cat([dst, loops])
+        h = self.lin(x)                                                 # W h: (N, out)
+        scores = F.leaky_relu((h * self.att_dst).sum(1)[dst] + (h * self.att_src).sum(1)[src],
+                              self.negative_slope)                      # one score per message
+        alpha = segment_softmax(scores, dst, n)                         # over each target's messages
+        out = torch.zeros_like(h).index_add_(0, dst, alpha.unsqueeze(1) * h[src])
+        if self.bias is not None:
+            out = out + self.bias
+        return (out, (torch.stack([src, dst]), alpha)) if return_attention else out
+
+    def extra_repr(self) -> str:
+        return f"{self.lin.in_features}, {self.lin.out_features}, bias={self.bias is not None}"
 
 
 # --------------------------------------------------------------------------- link prediction

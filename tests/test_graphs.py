@@ -12,6 +12,7 @@ import torch
 from course_lib.graphs import (
     GCN,
     MAX_DENSE_NODES,
+    GATLayer,
     GCNLayer,
     adjacency_for_device,
     dense_adjacency_bytes,
@@ -22,6 +23,7 @@ from course_lib.graphs import (
     pairs_to_dense,
     precision_at_k,
     recall_at_k,
+    segment_softmax,
     split_edges,
     supports_sparse_mm,
     to_undirected,
@@ -346,3 +348,49 @@ def test_adjacency_for_device_dense_fallback_limit_is_inclusive_and_configurable
     with pytest.raises(MemoryError, match="limit: 3 nodes"):
         adjacency_for_device(small, "cpu", max_dense_nodes=3)
     assert MAX_DENSE_NODES ** 2 * 4 <= 2**28          # the default costs at most 256 MiB
+
+
+# --------------------------------------------------------------------------- GAT
+def test_segment_softmax_per_group_and_stable():
+    scores = torch.tensor([1.0, 2.0, 3.0, 500.0, -500.0, 0.0])
+    index = torch.tensor([0, 0, 0, 1, 1, 2])
+    w = segment_softmax(scores, index, 4)
+    assert torch.allclose(w[:3], torch.softmax(scores[:3], 0))
+    assert torch.allclose(w[3:5], torch.tensor([1.0, 0.0])) and w[5].item() == 1.0
+    # far-apart groups: a global shift would underflow group 2 to 0/0
+    far = segment_softmax(torch.tensor([-400.0, -401.0, 400.0]), torch.tensor([0, 0, 1]), 2)
+    assert torch.isfinite(far).all() and torch.allclose(far[:2].sum(), torch.tensor(1.0))
+    multi = segment_softmax(torch.randn(6, 3), index, 3)            # one softmax per head
+    assert torch.allclose(torch.zeros(3, 3).index_add_(0, index, multi), torch.ones(3, 3))
+
+
+def test_gat_layer_matches_dense_loop():
+    torch.manual_seed(0)
+    layer = GATLayer(3, 2)
+    x = torch.randn(4, 3)
+    out, (ei, alpha) = layer(x, to_undirected(EDGES_4, 4), return_attention=True)
+    A = torch.zeros(4, 4)
+    A[EDGES_4[0], EDGES_4[1]] = 1
+    A = A + A.T + torch.eye(4)
+    h = layer.lin(x)
+    for i in range(4):
+        nbrs = A[i].nonzero().ravel()
+        e = torch.nn.functional.leaky_relu(h[i] @ layer.att_dst + h[nbrs] @ layer.att_src, 0.2)
+        assert torch.allclose(out[i], torch.softmax(e, 0) @ h[nbrs] + layer.bias, atol=1e-6)
+    assert torch.allclose(torch.zeros(4).index_add_(0, ei[1], alpha), torch.ones(4))
+
+
+def test_gat_layer_matches_pyg_gatconv():
+    pyg = pytest.importorskip("torch_geometric.nn")
+    torch.manual_seed(0)
+    conv = pyg.GATConv(5, 3, heads=1, add_self_loops=True)
+    ours = GATLayer(5, 3)
+    lin = conv.lin if getattr(conv, "lin", None) is not None else conv.lin_src
+    with torch.no_grad():
+        ours.lin.weight.copy_(lin.weight)
+        ours.att_src.copy_(conv.att_src.view(-1))
+        ours.att_dst.copy_(conv.att_dst.view(-1))
+        ours.bias.copy_(conv.bias)
+    x = torch.randn(4, 5)
+    ei = to_undirected(EDGES_4, 4)
+    assert torch.allclose(ours(x, ei), conv(x, ei), atol=1e-5)
