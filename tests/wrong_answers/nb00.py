@@ -14,17 +14,37 @@ return batch
 """),
     ],
     "exercise-2": [
-        ("majority chosen on the test labels", """
-majority = torch.bincount(test_labels).argmax().item()
-return majority, (test_labels == majority).float().mean().item()
+        ("the means of the test targets (peeking)", """
+means = test_targets.mean(dim=0)
+return means, ((test_targets - means) ** 2).mean().item()
 """),
-        ("accuracy measured on the training labels", """
-majority = torch.bincount(train_labels).argmax().item()
-return majority, (train_labels == majority).float().mean().item()
+        ("one mean over every number instead of one per column", """
+means = train_targets.mean()
+return means, ((test_targets - means) ** 2).mean().item()
 """),
-        ("the largest label instead of the most frequent", """
-majority = train_labels.max().item()
-return majority, (test_labels == majority).float().mean().item()
+        ("the mean along each row (dim=1)", """
+means = train_targets.mean(dim=1)
+return means, ((test_targets - means.mean()) ** 2).mean().item()
+"""),
+        ("the median instead of the mean", """
+means = train_targets.median(dim=0).values
+return means, ((test_targets - means) ** 2).mean().item()
+"""),
+        ("the error measured on the training targets", """
+means = train_targets.mean(dim=0)
+return means, ((train_targets - means) ** 2).mean().item()
+"""),
+        ("a square root: the RMSE, not the MSE", """
+means = train_targets.mean(dim=0)
+return means, ((test_targets - means) ** 2).mean().sqrt().item()
+"""),
+        ("squared errors summed over the columns, averaged over the rows only", """
+means = train_targets.mean(dim=0)
+return means, ((test_targets - means) ** 2).sum(dim=1).mean().item()
+"""),
+        ("one error per column", """
+means = train_targets.mean(dim=0)
+return means, ((test_targets - means) ** 2).mean(dim=0)
 """),
     ],
 }
