@@ -84,6 +84,7 @@ SITE = [
     "Language:",
     "Notebooks",
     "For copy-paste readers",
+    "For instructors",
     # the start page's syllabus table (course_lib.report.format_table); its topics have the context
     # "syllabus" (course_lib.syllabus), its metric names "metric"
     "topic",

@@ -114,9 +114,10 @@ def test_make_assignments_cli(tmp_path, capsys):
     assert "error:" in capsys.readouterr().err
 
 
-def test_docs_table_is_the_points_table():
-    doc = (ROOT / "docs" / "instructors.md").read_text(encoding="utf-8")
-    assert assignments.points_table(ROOT / "notebooks") in doc, "docs/instructors.md: paste the output of " \
+@pytest.mark.parametrize("page", ["docs/instructors.md", "site/instructors.md"])
+def test_docs_table_is_the_points_table(page):
+    doc = (ROOT / page).read_text(encoding="utf-8")
+    assert assignments.points_table(ROOT / "notebooks") in doc, f"{page}: paste the output of " \
         "`python -c 'from course_lib import assignments; print(assignments.points_table())'`"
 
 
