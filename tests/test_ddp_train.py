@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 import torch
 
@@ -130,3 +132,52 @@ def test_no_sync_leaves_one_allreduce_per_accumulated_step():
         assert sent["allreduces"] == 4
     assert not torch.distributed.is_initialized()
 
+
+
+def _accumulate_on_two_ranks(rank: int, port: int, out: str) -> None:
+    """One rank of a 2-process gloo group: the accumulated gradient with no_sync, and without it."""
+    import torch.distributed as dist
+
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=2)
+    try:
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+        loss_fn = torch.nn.CrossEntropyLoss()
+        x, y = torch.randn(2, 12, 5), torch.randint(0, 3, (2, 12))  # the same draw on both ranks
+        results = {}
+        for name in ("no_sync", "every backward"):
+            net = torch.nn.parallel.DistributedDataParallel(model)
+            sent = ddp_train.count_allreduces(net)
+            model.zero_grad(set_to_none=True)
+            if name == "no_sync":
+                ddp_train.accumulated_backward(net, loss_fn, x[rank], y[rank], 3)
+            else:
+                for xs, ys in zip(x[rank].chunk(3), y[rank].chunk(3)):
+                    (loss_fn(net(xs), ys) / 3).backward()
+            results[name] = ([p.grad.clone() for p in model.parameters()], sent["allreduces"])
+        model.zero_grad(set_to_none=True)
+        loss_fn(model(x.flatten(0, 1)), y.flatten()).backward()  # one process, the global batch of 24
+        results["global batch"] = ([p.grad.clone() for p in model.parameters()], 0)
+        if rank == 0:
+            torch.save(results, out)
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process tests run on Linux/macOS")
+def test_accumulation_on_two_processes_equals_the_global_batch_with_one_allreduce(tmp_path):
+    """What notebook 15 says about no_sync: the same gradient as the global batch, with or without it
+    (DDP all-reduces the gradient accumulated so far); with it, 1 all-reduce per step instead of 3."""
+    import torch.multiprocessing as mp
+
+    from course_lib.launch import free_port
+
+    out = tmp_path / "grads.pt"
+    mp.spawn(_accumulate_on_two_ranks, args=(free_port(), str(out)), nprocs=2)
+    results = torch.load(out)
+    want, _ = results["global batch"]
+    for name, allreduces in (("no_sync", 1), ("every backward", 3)):
+        grads, sent = results[name]
+        assert sent == allreduces, name
+        for g, w in zip(grads, want):
+            assert torch.allclose(g, w, atol=1e-6), name
