@@ -16,7 +16,7 @@ return fractions
 """
 
 
-def _dead(formula="(out == 0).all(dim=0).float().mean().item()", default=", name=name",
+def _dead(formula="(out == 0).movedim(1, 0).flatten(1).all(dim=1).float().mean().item()", default=", name=name",
           remove="for h in handles:\n        h.remove()"):
     return _DEAD_TEMPLATE.format(formula=formula, default=default, remove=remove)
 
@@ -48,9 +48,18 @@ return {{tag: [(p.step, p.value) for p in events.Scalars(tag)] for tag in series
 
 WRONG = {
     "exercise-1": [
-        ("fraction of zeros instead of units dead for every sample", _dead("(out == 0).float().mean().item()")),
-        ("any instead of all: a unit off for one sample counts as dead", _dead("(out == 0).any(dim=0).float().mean().item()")),
-        ("wrong axis: over units instead of over samples", _dead("(out == 0).all(dim=1).float().mean().item()")),
+        ("section 5's formula copied: one unit per position of a conv output",
+         _dead("(out == 0).all(dim=0).float().mean().item()")),
+        ("fraction of zeros instead of units dead everywhere", _dead("(out == 0).float().mean().item()")),
+        ("any instead of all: a channel off at one position counts as dead",
+         _dead("(out == 0).movedim(1, 0).flatten(1).any(dim=1).float().mean().item()")),
+        ("dead on some image instead of on every image (positions reduced, samples not)",
+         _dead("(out == 0).flatten(2).all(dim=2).any(dim=0).float().mean().item() if out.dim() > 2 "
+               "else (out == 0).all(dim=0).float().mean().item()")),
+        ("written for the conv shape only: reduces dims 0, 2, 3 of a 2-dim output",
+         _dead("(out == 0).all(dim=3).all(dim=2).all(dim=0).float().mean().item()")),
+        ("the wrong dimension as units: the last one (width, for a conv output)",
+         _dead("(out == 0).movedim(-1, 0).flatten(1).all(dim=1).float().mean().item()")),
         ("the hook reads the loop variable late (every hook writes the last name)", _dead(default="")),
         ("hooks never removed", _dead(remove="pass")),
     ],
