@@ -68,7 +68,7 @@ def rnn_cell(x: torch.Tensor, h: torch.Tensor, weight_ih: torch.Tensor, weight_h
 
 def gru_cell(x: torch.Tensor, h: torch.Tensor, weight_ih: torch.Tensor, weight_hh: torch.Tensor,
              bias_ih: torch.Tensor | None = None, bias_hh: torch.Tensor | None = None) -> torch.Tensor:
-    """One step of a GRU from its equations (the module docstring), with PyTorch's conventions.
+    """One step of a GRU from its equations (written out in this module's docstring), as ``nn.GRU`` computes it.
 
     ``x`` is B×I, ``h`` is B×H; the weights are ``nn.GRU``'s (gate blocks ``r, z, n``).
 
