@@ -254,6 +254,12 @@ SLOW_TESTS = (
     "tests/test_execution_cache.py::test_the_site_renders",
     "tests/test_execution_cache.py::test_nbval_keeps",
     "tests/test_site.py::test_a_failing_notebook_fails_the_build",
+    # the real nbgrader grading notebooks 00 and 01 (about 100 s of CPU); its other tests stay quick
+    "tests/test_nbgrader.py::test_student_version",
+    "tests/test_nbgrader.py::test_solution_earns",
+    "tests/test_nbgrader.py::test_each_wrong_answer",
+    "tests/test_nbgrader.py::test_feedback",
+    "tests/test_nbgrader.py::test_whole_notebook",
 )
 
 

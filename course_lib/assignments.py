@@ -47,7 +47,7 @@ POINTS: dict[str, dict[str, int]] = {
     "11": {"exercise-1": 3, "exercise-2": 2, "exercise-3": 2, "exercise-4": 3},
     "12": {"exercise-1": 2, "exercise-2": 3, "exercise-3": 3},
     "13": {"exercise-1": 3, "exercise-2": 3, "exercise-3": 3},
-    "14": {"exercise-1": 1, "exercise-2": 2},
+    "14": {"exercise-1": 1, "exercise-2": 2, "exercise-3": 2},
     "15": {"exercise-1": 2, "exercise-2": 2},
 }
 

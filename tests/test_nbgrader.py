@@ -197,6 +197,24 @@ def sweep(number: str) -> dict[str, dict[str, tuple[str, str]]]:
             for k in range(max(map(len, table.values())))}
 
 
+def built_once(tmp_path_factory, name: str, build) -> dict:
+    """``build(folder)`` run once per test session, also when pytest-xdist spreads this module's tests over
+    workers (they share the parent of their base temp folders and take turns on a lock); its result (JSON)
+    is kept beside the folder."""
+    import fcntl
+
+    root = tmp_path_factory.getbasetemp()
+    root = root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+    folder, done = root / name, root / f"{name}.json"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            done.write_text(json.dumps(build(folder)))
+    return {"folder": str(folder), **json.loads(done.read_text())}
+
+
 #: The language each assignment is graded in: the sweep of 00 also proves the Chinese feedback.
 LANG = {"00": "zh_CN", "01": "en"}
 
@@ -207,7 +225,10 @@ def course(tmp_path_factory):
     submitted and autograded, and the feedback of submission wrong-1."""
     if not HAVE_NBGRADER:
         pytest.skip("nbgrader is not installed: pip install -e '.[instructor]' (CI installs it)")
-    course = tmp_path_factory.mktemp("course")
+    return Path(built_once(tmp_path_factory, "nbgrader-course", _grade_the_sweep)["folder"])
+
+
+def _grade_the_sweep(course: Path) -> dict:
     written = assignments.write_course(ROOT / "notebooks", course, only=GRADED, exercises_only=True)
     for path in written:
         name, number = path.parent.name, path.name[:2]
@@ -226,7 +247,7 @@ def course(tmp_path_factory):
         print(f"\n{name}: autograded {len(students)} exercises-only submissions in "
               f"{time.perf_counter() - start:.0f} s")
         grader("generate_feedback", name, "wrong-1")
-    return course
+    return {}
 
 
 @needs_nbgrader
@@ -301,7 +322,11 @@ def whole_notebook_time(tmp_path_factory):
     """Notebook 01 as the default assignment (the whole notebook), its solution autograded and timed."""
     if not HAVE_NBGRADER:
         pytest.skip("nbgrader is not installed: pip install -e '.[instructor]' (CI installs it)")
-    course = tmp_path_factory.mktemp("whole")
+    built = built_once(tmp_path_factory, "nbgrader-whole", _grade_one_whole_notebook)
+    return Path(built["folder"]), built["name"], built["seconds"]
+
+
+def _grade_one_whole_notebook(course: Path) -> dict:
     [path] = assignments.write_course(ROOT / "notebooks", course, only=["01"])
     name = path.parent.name
     grader = Nbgrader(course, COURSE_LANG="en")
@@ -313,7 +338,7 @@ def whole_notebook_time(tmp_path_factory):
     grader("autograde", name, "solution")
     seconds = time.perf_counter() - start
     print(f"\n{name}: one whole-notebook submission autograded in {seconds:.0f} s (fast mode)")
-    return course, name, seconds
+    return {"name": name, "seconds": seconds}
 
 
 @needs_nbgrader
