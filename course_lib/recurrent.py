@@ -46,10 +46,11 @@ def layer_weights(rnn: nn.Module, layer: int = 0, reverse: bool = False) -> dict
     """
     suffix = f"_l{layer}" + ("_reverse" if reverse else "")
     if not hasattr(rnn, "weight_ih" + suffix):
-        raise ValueError(f"{type(rnn).__name__} has no layer {layer}{' (reverse direction)' if reverse else ''}: "
-                         f"it has num_layers={getattr(rnn, 'num_layers', '?')}, "
-                         f"bidirectional={getattr(rnn, 'bidirectional', '?')}.")
-    return {name: getattr(rnn, name + suffix, None) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        where = f"layer {layer}" + (" (reverse direction)" if reverse else "")
+        shape = ", ".join(f"{key}={getattr(rnn, key, '?')}" for key in ("num_layers", "bidirectional"))
+        raise ValueError(f"{type(rnn).__name__} has no {where}: it has {shape}.")
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return {name: getattr(rnn, name + suffix, None) for name in names}
 
 
 def rnn_cell(x: torch.Tensor, h: torch.Tensor, weight_ih: torch.Tensor, weight_hh: torch.Tensor,
@@ -68,7 +69,7 @@ def rnn_cell(x: torch.Tensor, h: torch.Tensor, weight_ih: torch.Tensor, weight_h
 
 def gru_cell(x: torch.Tensor, h: torch.Tensor, weight_ih: torch.Tensor, weight_hh: torch.Tensor,
              bias_ih: torch.Tensor | None = None, bias_hh: torch.Tensor | None = None) -> torch.Tensor:
-    """One step of a GRU from its equations (written out in this module's docstring), as ``nn.GRU`` computes it.
+    """One step of a GRU, as ``nn.GRU`` computes it, from its equations (written out in the module docstring).
 
     ``x`` is B×I, ``h`` is B×H; the weights are ``nn.GRU``'s (gate blocks ``r, z, n``).
 

@@ -1,4 +1,4 @@
-"""course_lib.recurrent: the hand-written cells match PyTorch's layers, and BPTT's gradient norms are right."""
+"""course_lib.recurrent: the hand-written cells match PyTorch's layers; BPTT's gradient norms are right."""
 
 from __future__ import annotations
 
