@@ -20,7 +20,7 @@ FAKE_DEVICE ?= fakegpu
 FAKE_DATA ?= $(CURDIR)/data/$(FAKE_DEVICE)-run
 NOTEBOOKS ?= notebooks
 
-.PHONY: i18n-update i18n-status install lab lab-install test unit check test-floor run-all report readme readme-context doctor learner-copy assignments test-torchtext bench clean test-fakegpu site robustness
+.PHONY: i18n-update i18n-status install lab lab-install test unit check test-floor run-all report readme readme-context doctor learner-copy assignments install-instructor test-torchtext bench clean test-fakegpu site robustness
 
 # Which torch a fresh venv gets (scripts/install_torch.py, run before the course is installed): auto takes
 # PyTorch's CPU build on Linux without a visible NVIDIA GPU (about 0.2 GB instead of PyPI's CUDA build and
@@ -172,6 +172,8 @@ INSTRUCTOR_STAMP := $(VENV)/.installed-instructor
 $(INSTRUCTOR_STAMP): pyproject.toml | $(LAB_STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[instructor]"
 	@touch $@
+
+install-instructor: $(INSTRUCTOR_STAMP)
 
 assignments: $(INSTRUCTOR_STAMP)
 	$(BIN)/python -m course_lib make-assignments notebooks $(ASSIGNMENTS) $(ASSIGNMENT_ARGS)
