@@ -49,13 +49,21 @@ WRONG = {
          "return m"),
     ],
     "exercise-3": [
-        ("[CLS] appended at the end",
-         "batch, _, dim = embedded.shape\n"
-         "return torch.cat([embedded, cls.reshape(1, 1, dim).expand(batch, 1, dim)], dim=1), lengths + 1"),
-        ("lengths not updated",
-         "batch, _, dim = embedded.shape\n"
-         "return torch.cat([cls.reshape(1, 1, dim).expand(batch, 1, dim), embedded], dim=1), lengths"),
-        ("[CLS] added to the first token instead of prepended",
-         "out = embedded.clone()\nout[:, 0] = out[:, 0] + cls\nreturn out, lengths + 1"),
+        ("padding included: the maximum over every position",
+         "return hidden.amax(dim=1)"),
+        ("padding zeroed as for the mean: a padded 0 beats a feature whose real values are negative",
+         "pad = torch.arange(hidden.shape[1])[None, :] >= lengths[:, None]\nreturn (hidden * (~pad).unsqueeze(-1)).amax(dim=1)"),
+        ("padding filled with 0 instead of -inf",
+         "pad = torch.arange(hidden.shape[1])[None, :] >= lengths[:, None]\nreturn hidden.masked_fill(pad.unsqueeze(-1), 0.0).amax(dim=1)"),
+        ("the mask's convention inverted: the maximum over the padding",
+         "pad = torch.arange(hidden.shape[1])[None, :] >= lengths[:, None]\nreturn hidden.masked_fill(~pad.unsqueeze(-1), float('-inf')).amax(dim=1)"),
+        ("off by one: the first padding position counted as real",
+         "pad = torch.arange(hidden.shape[1])[None, :] > lengths[:, None]\n"
+         "return hidden.masked_fill(pad.unsqueeze(-1), float('-inf')).amax(dim=1)"),
+        ("the maximum over the features instead of the positions",
+         "pad = torch.arange(hidden.shape[1])[None, :] >= lengths[:, None]\nreturn hidden.masked_fill(pad.unsqueeze(-1), float('-inf')).amax(dim=2)"),
+        ("section 5's masked mean instead of the maximum",
+         "keep = (~(torch.arange(hidden.shape[1])[None, :] >= lengths[:, None])).unsqueeze(-1).float()\n"
+         "return (hidden * keep).sum(dim=1) / keep.sum(dim=1)"),
     ],
 }
