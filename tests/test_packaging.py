@@ -103,7 +103,8 @@ def test_ci_runs_every_lane_and_ends_with_pytests_summary(tmp_path):
     proc, calls = _run_ci(tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     makes = [c for c in calls if c.startswith("make ")]
-    # in this order (make install-instructor: nbgrader, for tests/test_nbgrader.py); the other lanes start around them
+    # in this order (make install-instructor: nbgrader, for tests/test_nbgrader.py); the other lanes start
+    # around them
     assert makes[:3] == ["make install", "make install-instructor", "make test"]
     assert {"floor install workers= threads=", "make test-fakegpu FAKE_UNIT=0", "threads=1",
             "floor tests workers=0 threads=1"} <= set(calls)
