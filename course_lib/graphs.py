@@ -369,10 +369,11 @@ class GATLayer(nn.Module):
         loops = torch.arange(n, device=edge_index.device)
         src, dst = torch.cat([src, loops]), torch.cat([dst, loops])
         h = self.lin(x)                                                 # W h: (N, out)
-        scores = F.leaky_relu((h * self.att_dst).sum(1)[dst] + (h * self.att_src).sum(1)[src],
+        scores = F.leaky_relu((h @ self.att_dst).index_select(0, dst)
+                              + (h @ self.att_src).index_select(0, src),
                               self.negative_slope)                      # one score per message
         alpha = segment_softmax(scores, dst, n)                         # over each target's messages
-        out = torch.zeros_like(h).index_add_(0, dst, alpha.unsqueeze(1) * h[src])
+        out = torch.zeros_like(h).index_add_(0, dst, alpha.unsqueeze(1) * h.index_select(0, src))
         if self.bias is not None:
             out = out + self.bias
         return (out, (torch.stack([src, dst]), alpha)) if return_attention else out

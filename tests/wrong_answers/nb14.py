@@ -73,4 +73,36 @@ return torch.sparse.mm(A, A.to_dense() / torch.log(degree.clamp(min=2))[:, None]
         ("the weight applied twice (A W W A): 1/log(d)^2",
          _AA_PREFIX + "return torch.sparse.mm(A, A.to_dense() / torch.log(degree.clamp(min=2))[:, None] ** 2)"),
     ],
+    "exercise-3": [
+        ("the mean and max over the whole batch, not per graph",
+         """mean = x.mean(0).expand(num_graphs, -1)
+maximum = x.max(0).values.expand(num_graphs, -1)
+return torch.cat([mean, maximum], dim=1)"""),
+        ("sum instead of mean",
+         """total = x.new_zeros(num_graphs, x.shape[1]).index_add_(0, batch, x)
+index = batch.unsqueeze(1).expand_as(x)
+maximum = x.new_full((num_graphs, x.shape[1]), float("-inf")).scatter_reduce(0, index, x, reduce="amax")
+return torch.cat([total, maximum], dim=1)"""),
+        ("the max starts from zeros: a graph whose values are all negative gets 0",
+         """total = x.new_zeros(num_graphs, x.shape[1]).index_add_(0, batch, x)
+count = torch.bincount(batch, minlength=num_graphs).clamp(min=1).unsqueeze(1)
+index = batch.unsqueeze(1).expand_as(x)
+maximum = x.new_zeros(num_graphs, x.shape[1]).scatter_reduce(0, index, x, reduce="amax")
+return torch.cat([total / count, maximum], dim=1)"""),
+        ("nodes assumed grouped by graph: the batch split by graph sizes in order",
+         """sizes = torch.bincount(batch, minlength=num_graphs).tolist()
+parts = torch.split(x, sizes)
+return torch.stack([torch.cat([p.mean(0), p.max(0).values]) for p in parts])"""),
+        ("max before mean: the two halves swapped",
+         """total = x.new_zeros(num_graphs, x.shape[1]).index_add_(0, batch, x)
+count = torch.bincount(batch, minlength=num_graphs).clamp(min=1).unsqueeze(1)
+index = batch.unsqueeze(1).expand_as(x)
+maximum = x.new_full((num_graphs, x.shape[1]), float("-inf")).scatter_reduce(0, index, x, reduce="amax")
+return torch.cat([maximum, total / count], dim=1)"""),
+        ("divided by the average graph size instead of each graph's own size",
+         """total = x.new_zeros(num_graphs, x.shape[1]).index_add_(0, batch, x)
+index = batch.unsqueeze(1).expand_as(x)
+maximum = x.new_full((num_graphs, x.shape[1]), float("-inf")).scatter_reduce(0, index, x, reduce="amax")
+return torch.cat([total / (x.shape[0] / num_graphs), maximum], dim=1)"""),
+    ],
 }
