@@ -25,7 +25,7 @@ import json
 import re
 from pathlib import Path
 
-from .exercises import _SPAN, BEGIN, STUB, exercise_tags
+from .exercises import BEGIN, SOLUTION_SPAN, STUB, exercise_tags
 from .files import atomic_write
 
 #: What each exercise is worth, by notebook number and exercise tag: the one
@@ -100,7 +100,7 @@ def split_check(source: str) -> tuple[str, str]:
     >>> head.splitlines()[-1], tail
     ('    return x', 'print(f())\\n')
     """
-    spans = list(_SPAN.finditer(source))
+    spans = list(SOLUTION_SPAN.finditer(source))
     if not spans:
         return "", source
     end_line = source[:spans[-1].end()].rstrip("\n").count("\n") + 1  # 1-based line of the last END

@@ -135,7 +135,8 @@ def local_parameter_bytes(model: nn.Module) -> int:
     return total
 
 
-def accumulated_backward(net: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor, steps: int = 1) -> torch.Tensor:
+def accumulated_backward(net: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor,
+                         steps: int = 1) -> torch.Tensor:
     """Backward over ``steps`` equal micro-batches of ``(x, y)``, their gradients added up in ``.grad``;
     returns the mean loss over the whole batch (detached).
 
@@ -300,7 +301,8 @@ def train(args: argparse.Namespace) -> dict:
         raise SystemExit(f"--accum-steps {args.accum_steps} must divide the per-process batch "
                          f"{args.batch_size // world} (--batch-size {args.batch_size} on {world} processes)")
     if args.fsdp and args.accum_steps > 1:
-        raise SystemExit("--fsdp with --accum-steps is not supported by this script: accumulation is shown with DDP")
+        raise SystemExit("--fsdp with --accum-steps is not supported by this script: "
+                         "accumulation is shown with DDP")
     torch.manual_seed(args.seed)  # identical initial weights everywhere (DDP also broadcasts rank 0's)
     data = load_mnist5k(seed=0).train
     data = Subset(data, range(min(args.samples, len(data))))

@@ -21,8 +21,8 @@ from .files import atomic_write
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = 'raise NotImplementedError("Exercise: your code here")'
-_SPAN = re.compile(r"^(?P<indent>[ \t]*)" + re.escape(BEGIN) + r"[^\n]*\n.*?^[ \t]*" + re.escape(END)
-                   + r"[^\n]*(\n|$)", re.S | re.M)
+SOLUTION_SPAN = re.compile(r"^(?P<indent>[ \t]*)" + re.escape(BEGIN) + r"[^\n]*\n.*?^[ \t]*" + re.escape(END)
+                           + r"[^\n]*(\n|$)", re.S | re.M)
 
 
 class ExerciseFailed(AssertionError):
@@ -79,7 +79,7 @@ def strip_solutions(source: str) -> str:
         raise NotImplementedError("Exercise: your code here")
     <BLANKLINE>
     """
-    return _SPAN.sub(lambda m: f"{m.group('indent')}{STUB}\n", source)
+    return SOLUTION_SPAN.sub(lambda m: f"{m.group('indent')}{STUB}\n", source)
 
 
 def exercise_tags(cell: dict) -> list[str]:

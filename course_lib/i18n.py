@@ -660,7 +660,8 @@ def _chinese_values(text: str) -> list[float]:
     or in Chinese numerals (``五十万``)."""
     values = [_value(x) for x in _NUMBER.findall(text)] + [_scaled(m) for m in _SCALED_ZH.finditer(text)]
     dims = [float("一二三四五六七八九".index(m.group(1)) + 1) for m in _DIMENSION_ZH.finditer(text)]
-    return [v for v in values if v is not None] + [_han_value(m.group()) for m in _HAN_NUMBER.finditer(text)] + dims
+    han = [_han_value(m.group()) for m in _HAN_NUMBER.finditer(text)]
+    return [v for v in values if v is not None] + han + dims
 
 
 def _prose(text: str) -> str:

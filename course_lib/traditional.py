@@ -262,7 +262,8 @@ TW_PATTERNS: list[tuple[re.Pattern, str]] = [
                 r"|(?<=同一個)|(?<=依賴))類(?![別型似比])|(?<=該)類(?=的情況)"), "類別"),
     # a row (列) or a column (欄) named by code or a number: 第 `i` 列是, 前 `z_dim` 欄是, 前 16 欄是,
     # 見 `epoch_s` 欄; 第 42 行 (a line of code) stays
-    (re.compile(r"(?<=[`$] )列(?=[是為），])"), "欄"),  # also after a formula ($H$ 的第 $i$ 欄，); before 行 -> 列 below
+    # also after a formula ($H$ 的第 $i$ 欄，); before 行 -> 列 below
+    (re.compile(r"(?<=[`$] )列(?=[是為），])"), "欄"),
     (re.compile(r"(?<=` )行(?=是|的第)"), "列"),
     (re.compile(r"(?<=[0-9] )列(?=[是在])"), "欄"),
     (re.compile(r"(?<=：)列(?= `)"), "欄"),

@@ -301,7 +301,7 @@ def fix_chinese_search_stemmer() -> None:
         return  # fixed upstream (or changed): nothing to do
 
     class SearchChineseWithEnglishStemmer(SearchChinese):
-        language_name = "English"  # -> `window.Stemmer = EnglishStemmer`, the class english-stemmer.js defines
+        language_name = "English"  # -> `window.Stemmer = EnglishStemmer`, defined by english-stemmer.js
 
     languages["zh"] = SearchChineseWithEnglishStemmer
 

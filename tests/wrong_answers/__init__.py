@@ -16,7 +16,7 @@ import importlib
 import re
 import textwrap
 
-from course_lib.exercises import _SPAN  # the same solution-span pattern the learner copy strips
+from course_lib.exercises import SOLUTION_SPAN  # the same solution-span pattern the learner copy strips
 
 
 def wrong_answers(notebook: str) -> dict[str, list[tuple[str, str | tuple[str, ...]]]]:
@@ -30,7 +30,7 @@ def wrong_answers(notebook: str) -> dict[str, list[tuple[str, str | tuple[str, .
 
 def count_spans(cells: list[str]) -> int:
     """How many solution spans the cells of one exercise hold."""
-    return sum(len(_SPAN.findall(c)) for c in cells)
+    return sum(len(SOLUTION_SPAN.findall(c)) for c in cells)
 
 
 def replace_solutions(cells: list[str], replacement: str | tuple[str, ...]) -> list[str]:
@@ -49,4 +49,4 @@ def replace_solutions(cells: list[str], replacement: str | tuple[str, ...]) -> l
         code = textwrap.dedent(next(queue)).strip("\n")
         return textwrap.indent(code, m.group("indent"), lambda _line: True) + "\n"
 
-    return [_SPAN.sub(sub, c) for c in cells]
+    return [SOLUTION_SPAN.sub(sub, c) for c in cells]
