@@ -70,6 +70,13 @@ with torch.no_grad():
     outs = torch.stack([model(x) for _ in range(samples)])
 """
 
+_DROPOUT_ON = """
+model.eval()
+for m in model.modules():
+    if isinstance(m, nn.Dropout):
+        m.train()
+"""
+
 WRONG["exercise-4"] = [
     ("model.train(): BatchNorm switched to batch statistics too", "model.train()" + _SAMPLE + """
 model.eval()
@@ -78,20 +85,10 @@ return outs.mean(dim=0), outs.std(dim=0)
     ("dropout never switched on", "model.eval()" + _SAMPLE + """
 return outs.mean(dim=0), outs.std(dim=0)
 """),
-    ("the dropout layers left in training mode afterwards", """
-model.eval()
-for m in model.modules():
-    if isinstance(m, nn.Dropout):
-        m.train()
-""" + _SAMPLE + """
+    ("the dropout layers left in training mode afterwards", _DROPOUT_ON + _SAMPLE + """
 return outs.mean(dim=0), outs.std(dim=0)
 """),
-    ("reduced over the batch instead of the samples", """
-model.eval()
-for m in model.modules():
-    if isinstance(m, nn.Dropout):
-        m.train()
-""" + _SAMPLE + """
+    ("reduced over the batch instead of the samples", _DROPOUT_ON + _SAMPLE + """
 model.eval()
 return outs.mean(dim=1), outs.std(dim=1)
 """),

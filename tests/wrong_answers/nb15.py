@@ -1,5 +1,17 @@
 """Plausible wrong answers to notebook 15's exercises."""
 
+
+
+def _synced_last(backward: str) -> str:
+    """Micro-batches with no_sync on all but the last, each running ``backward`` (the line that varies)."""
+    return f"""
+pieces = list(zip(x.split(max_micro), y.split(max_micro)))
+for k, (xs, ys) in enumerate(pieces):
+    with contextlib.nullcontext() if k == len(pieces) - 1 else model.no_sync():
+        {backward}
+"""
+
+
 WRONG = {
     "exercise-1": [
         ("true division gives a float", '''
@@ -15,24 +27,9 @@ return global_batch // world_size
 '''),
     ],
     "exercise-2": [
-        ("divides by the number of micro-batches (wrong when the last one is smaller)", '''
-pieces = list(zip(x.split(max_micro), y.split(max_micro)))
-for k, (xs, ys) in enumerate(pieces):
-    with contextlib.nullcontext() if k == len(pieces) - 1 else model.no_sync():
-        (F.cross_entropy(model(xs), ys) / len(pieces)).backward()
-'''),
-        ("adds up the micro-batch means, unscaled", '''
-pieces = list(zip(x.split(max_micro), y.split(max_micro)))
-for k, (xs, ys) in enumerate(pieces):
-    with contextlib.nullcontext() if k == len(pieces) - 1 else model.no_sync():
-        F.cross_entropy(model(xs), ys).backward()
-'''),
-        ("divides every micro-batch mean by the whole batch size", '''
-pieces = list(zip(x.split(max_micro), y.split(max_micro)))
-for k, (xs, ys) in enumerate(pieces):
-    with contextlib.nullcontext() if k == len(pieces) - 1 else model.no_sync():
-        (F.cross_entropy(model(xs), ys) / len(x)).backward()
-'''),
+        ("divides by the number of micro-batches (wrong when the last one is smaller)", _synced_last('(F.cross_entropy(model(xs), ys) / len(pieces)).backward()')),
+        ("adds up the micro-batch means, unscaled", _synced_last('F.cross_entropy(model(xs), ys).backward()')),
+        ("divides every micro-batch mean by the whole batch size", _synced_last('(F.cross_entropy(model(xs), ys) / len(x)).backward()')),
         ("no no_sync: every micro-batch all-reduces", '''
 for xs, ys in zip(x.split(max_micro), y.split(max_micro)):
     (F.cross_entropy(model(xs), ys) * len(xs) / len(x)).backward()
